@@ -1,0 +1,32 @@
+// Three projects, split by what they need: unit tests need nothing, integration tests start the
+// local stack in-process, e2e tests also drive Debian's Chromium.
+const tsJest = [
+  'ts-jest',
+  // Types are checked by `npm run typecheck`; here ts-jest only transpiles (tsconfig has
+  // isolatedModules), which is much faster.
+  { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false },
+];
+// ESM-only packages in node_modules that jest (CommonJS) must transpile too.
+const esmOnly = ['@middy'];
+
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(ts|js|mjs)$': tsJest },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  setupFiles: ['<rootDir>/tests/setup-env.js'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      testTimeout: 60_000,
+    },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'], testTimeout: 120_000 },
+  ],
+};
