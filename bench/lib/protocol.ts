@@ -1,0 +1,138 @@
+/** Messages between the bench (parent) and its client process (bench/lib/client-process.ts). */
+
+import type { DeliveryAnomaly, LedgerReport } from './ledger';
+import type { LatencySummary } from './percentiles';
+
+export interface OpenRequest {
+  op: 'open';
+  url: string;
+  count: number;
+  /** Name for each new client, or null to leave it unnamed (unnamed clients cause no join broadcast). */
+  names: (string | null)[];
+  concurrency: number;
+}
+export interface OpenReply {
+  op: 'opened';
+  opened: number;
+  failed: number;
+  named: number;
+  total: number;
+  connectMs: number;
+  nameMs: number;
+  firstError?: string;
+}
+
+export interface RunRequest {
+  op: 'run';
+  runId: string;
+  messages: number;
+  /** Client indices that send, round robin; empty when the parent triggers the messages itself. */
+  senders: number[];
+  /** Gap between two sends across all senders (the steady total rate is 1000 / intervalMs). */
+  intervalMs: number;
+  payloadBytes: number;
+  /** Give up when no new bench frame arrived for this long after the last send. */
+  idleTimeoutMs: number;
+  hardTimeoutMs: number;
+}
+export interface MessageTiming {
+  sentAt?: number;
+  firstAt?: number;
+  lastAt?: number;
+  recipients: number;
+  id?: string;
+}
+export interface AnomalyDetail extends DeliveryAnomaly {
+  token: string;
+  messageId?: string;
+  duplicateIds?: string[];
+  messageReachedRecipients: number;
+  recipientName: string | null;
+  recipientState: string;
+  recipientCloseCode?: number;
+  recipientCloseReason?: string;
+  recipientFrames: number;
+  recipientLastFrameType?: string;
+  recipientErrors: string[];
+}
+export interface RunReply {
+  op: 'ran';
+  runId: string;
+  ledger: LedgerReport;
+  latency: LatencySummary;
+  firstSendAt?: number;
+  lastSendAt?: number;
+  lastDeliveryAt?: number;
+  /** Delivered first copies per second, first send (or first delivery) to last delivery. */
+  framesPerSecond: number;
+  timings: MessageTiming[];
+  firstLost?: AnomalyDetail;
+  firstDuplicate?: AnomalyDetail;
+  timedOut: boolean;
+  otherFrames: Record<string, number>;
+}
+
+export interface QuietRequest {
+  op: 'quiet';
+  quietMs: number;
+  hardTimeoutMs: number;
+}
+export interface QuietReply {
+  op: 'quieted';
+  waitedMs: number;
+  framesByType: Record<string, number>;
+}
+export interface CloseRequest {
+  op: 'close';
+}
+export interface CloseReply {
+  op: 'closed';
+  closed: number;
+  closeMs: number;
+}
+export interface ClockRequest {
+  op: 'clock';
+}
+export interface ClockReply {
+  op: 'clock';
+  now: number;
+}
+
+export type ChildRequest = OpenRequest | RunRequest | QuietRequest | CloseRequest | ClockRequest;
+export type ChildReply =
+  | OpenReply
+  | RunReply
+  | QuietReply
+  | CloseReply
+  | ClockReply
+  | { op: 'armed' }
+  | { op: 'error'; message: string };
+
+/** The text of bench message m of run runId, padded to about payloadBytes. */
+export function benchText(runId: string, m: number, payloadBytes: number): string {
+  const head = `bench-${runId}-${m}`;
+  const pad = Math.max(0, payloadBytes - head.length - 1);
+  return pad > 0 ? `${head} ${'x'.repeat(pad)}` : head;
+}
+
+/** Parses a bench text back to its run id and message number; undefined for any other text. */
+export function parseBenchText(text: unknown): { runId: string; m: number } | undefined {
+  if (typeof text !== 'string' || !text.startsWith('bench-')) return undefined;
+  const head = text.split(' ', 1)[0] as string;
+  const dash = head.lastIndexOf('-');
+  const runId = head.slice(6, dash);
+  const m = Number(head.slice(dash + 1));
+  return Number.isInteger(m) && runId ? { runId, m } : undefined;
+}
+
+/** A public frame as the backend sends it (docs/protocol.md); the naive baseline and the floor send the same. */
+export function publicFrame(id: string, from: string, text: string): string {
+  return JSON.stringify({
+    type: 'public',
+    publicMessage: `${from}: ${text}`,
+    id,
+    ts: Date.now(),
+    from,
+    text,
+  });
+}
