@@ -1,0 +1,668 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  buildConnectEvent,
+  buildDisconnectEvent,
+  buildMessageEvent,
+  type ConnectionContext,
+  defaultDisconnectReason,
+  gatewayErrorFrame,
+  type WebSocketEvent,
+} from './events';
+import { FrameSizeWatcher } from './frame-size-watcher';
+import { newGatewayId, newTraceId } from './ids';
+import { AWS_LIMITS, CLOSE, type GatewayLimits } from './limits';
+import { createRouteSelector, type RouteSelector } from './route-selection';
+
+/** The parts of the stack model's WebSocketApiModel the gateway needs. */
+export interface GatewayApi {
+  logicalId: string;
+  apiId: string;
+  stageName: string;
+  routeSelectionExpression: string;
+  routes: { routeKey: string; functionLogicalId?: string; routeResponse: boolean }[];
+}
+
+export type GatewayInvokeResult =
+  | { ok: true; payload: unknown }
+  | { ok: false; error: { errorType: string; errorMessage: string } };
+
+/** How the gateway runs integrations: LambdaService.invoke (RequestResponse) fits. */
+export interface GatewayInvoker {
+  invoke(
+    functionLogicalId: string,
+    event: WebSocketEvent,
+    options: { label: string },
+  ): Promise<GatewayInvokeResult>;
+}
+
+/** Things worth a console line that no Lambda invocation report covers. */
+export type GatewayActivity =
+  | { type: 'connect'; apiId: string; connectionId: string; sourceIp: string }
+  | { type: 'reject'; apiId: string; connectionId: string; statusCode: number }
+  | { type: 'disconnect'; apiId: string; connectionId: string; statusCode: number; reason: string }
+  | { type: 'close'; apiId: string; connectionId: string; statusCode: number; reason: string }
+  | { type: 'forbidden'; apiId: string; connectionId: string }
+  | { type: 'integration-error'; apiId: string; connectionId: string; routeKey: string; message: string };
+
+export interface WebSocketGatewayOptions {
+  apis: GatewayApi[];
+  region: string;
+  invoker: GatewayInvoker;
+  limits?: Partial<GatewayLimits>;
+  /** Wait this long before answering each @connections request (a simulated round trip). */
+  callbackLatencyMs?: number;
+  onActivity?: (activity: GatewayActivity) => void;
+}
+
+export interface GatewayStats {
+  connectionsOpened: number;
+  connectionsRejected: number;
+  connectionsClosed: number;
+  openConnections: number;
+  messagesIn: number;
+  messageBytesIn: number;
+  forbiddenFrames: number;
+  integrationErrors: number;
+  routeResponses: number;
+  routeInvocations: Record<string, number>;
+  postToConnection: { calls: number; bytes: number; ok: number; gone: number; tooLarge: number };
+  getConnection: { calls: number; gone: number };
+  deleteConnection: { calls: number; gone: number };
+}
+
+interface ApiRuntime {
+  api: GatewayApi;
+  routes: Map<string, GatewayApi['routes'][number]>;
+  select: RouteSelector;
+}
+
+interface Connection {
+  ctx: ConnectionContext;
+  api: ApiRuntime;
+  ws: WebSocket;
+  lastActiveAt: number;
+  closing: boolean;
+}
+
+interface PendingConnection {
+  api: ApiRuntime;
+  /** Frames posted while $connect ran, when postDuringConnectStatus is 200. */
+  queued: Buffer[];
+}
+
+const CONNECTIONS_PATH = /^\/([^/]+)\/@connections\/([^/]+)\/?$/;
+const TIMED_OUT = Symbol('timed out');
+
+function emptyStats(openConnections: number): GatewayStats {
+  return {
+    connectionsOpened: 0,
+    connectionsRejected: 0,
+    connectionsClosed: 0,
+    openConnections,
+    messagesIn: 0,
+    messageBytesIn: 0,
+    forbiddenFrames: 0,
+    integrationErrors: 0,
+    routeResponses: 0,
+    routeInvocations: {},
+    postToConnection: { calls: 0, bytes: 0, ok: 0, gone: 0, tooLarge: 0 },
+    getConnection: { calls: 0, gone: 0 },
+    deleteConnection: { calls: 0, gone: 0 },
+  };
+}
+
+function normalizeIp(address: string | undefined): string {
+  if (!address) return '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function statusOf(payload: unknown): number {
+  // A $connect integration that returns nothing (or no statusCode) accepts the connection.
+  if (payload === null || typeof payload !== 'object') return 200;
+  const raw = (payload as { statusCode?: unknown }).statusCode;
+  const status = typeof raw === 'string' ? Number.parseInt(raw, 10) : raw;
+  return typeof status === 'number' && Number.isInteger(status) ? status : 200;
+}
+
+function bodyOf(payload: unknown): string | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const body = (payload as { body?: unknown }).body;
+  return typeof body === 'string' ? body : undefined;
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * API Gateway's WebSocket side on a Node http server: `/{stage}` upgrades to a WebSocket
+ * (after the $connect integration accepts), frames are routed by the API's selection expression
+ * to Lambda integrations, and `/{stage}/@connections/{id}` is the management API.
+ */
+export class WebSocketGateway {
+  private readonly limits: GatewayLimits;
+  private readonly byStage = new Map<string, ApiRuntime>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly pending = new Map<string, PendingConnection>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly wss: WebSocketServer;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private counters: GatewayStats;
+  private stopping = false;
+
+  constructor(private readonly options: WebSocketGatewayOptions) {
+    this.limits = { ...AWS_LIMITS, ...options.limits };
+    for (const api of options.apis) {
+      if (this.byStage.has(api.stageName)) {
+        throw new Error(
+          `WebSocket APIs ${this.byStage.get(api.stageName)?.api.logicalId} and ${api.logicalId} share the stage name "${api.stageName}"; the local stack serves each API at /{stage}`,
+        );
+      }
+      this.byStage.set(api.stageName, {
+        api,
+        routes: new Map(api.routes.map((route) => [route.routeKey, route])),
+        select: createRouteSelector(
+          api.routeSelectionExpression,
+          api.routes.map((route) => route.routeKey),
+        ),
+      });
+    }
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: this.limits.messageBytes,
+    });
+    this.counters = emptyStats(0);
+    const shortest = Math.min(this.limits.idleTimeoutMs, this.limits.maxConnectionMs);
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(20, Math.min(1000, shortest / 4)));
+    this.sweepTimer.unref();
+  }
+
+  /** The stage paths this gateway serves, e.g. ['/production']. */
+  get stagePaths(): string[] {
+    return [...this.byStage.keys()].map((stage) => `/${stage}`);
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  private domainName(api: GatewayApi): string {
+    return `${api.apiId}.execute-api.${this.options.region}.amazonaws.com`;
+  }
+
+  // ---------------------------------------------------------------- WebSocket upgrade + $connect
+
+  /** Handles an http 'upgrade' for a stage path; false when the path is not a stage. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    let path = q < 0 ? url : url.slice(0, q);
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    const runtime = path.startsWith('/') ? this.byStage.get(path.slice(1)) : undefined;
+    if (!runtime) return false;
+    socket.on('error', () => {
+      // A client that resets during $connect: nothing to tell anyone.
+    });
+    if (this.stopping) {
+      rejectHandshake(socket, 503, '');
+      return true;
+    }
+    if (
+      req.headers.upgrade?.toLowerCase() !== 'websocket' ||
+      !req.headers['sec-websocket-key'] ||
+      req.headers['sec-websocket-version'] !== '13'
+    ) {
+      rejectHandshake(socket, 400, '');
+      return true;
+    }
+    const query = q < 0 ? '' : url.slice(q + 1);
+    this.track(this.connect(runtime, req, socket, head, query));
+    return true;
+  }
+
+  private async connect(
+    runtime: ApiRuntime,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    query: string,
+  ): Promise<void> {
+    const { api } = runtime;
+    const now = Date.now();
+    const userAgent = req.headers['user-agent'];
+    const ctx: ConnectionContext = {
+      apiId: api.apiId,
+      stage: api.stageName,
+      domainName: this.domainName(api),
+      connectionId: newGatewayId(),
+      connectedAt: now,
+      sourceIp: normalizeIp(req.socket.remoteAddress),
+      userAgent,
+      host: req.headers.host ?? '',
+    };
+    const requestId = newGatewayId();
+    const route = runtime.routes.get('$connect');
+    let status = 200;
+    let rejectBody = '';
+    const pending: PendingConnection = { api: runtime, queued: [] };
+    this.pending.set(ctx.connectionId, pending);
+    try {
+      if (route?.functionLogicalId) {
+        const event = buildConnectEvent(ctx, {
+          rawHeaders: req.rawHeaders,
+          query,
+          requestId,
+          traceId: newTraceId(now),
+          forwardedPort: req.socket.localPort ?? 0,
+          forwardedProto: 'http',
+          nowMs: now,
+        });
+        const result = await this.invokeRoute(route.functionLogicalId, event, '$connect');
+        if (result === TIMED_OUT || !result.ok) {
+          status = result === TIMED_OUT ? 504 : 500;
+          rejectBody = gatewayErrorFrame(
+            result === TIMED_OUT ? 'Endpoint request timed out' : 'Internal server error',
+            ctx.connectionId,
+            requestId,
+          );
+          this.counters.integrationErrors++;
+        } else {
+          status = statusOf(result.payload);
+          rejectBody = bodyOf(result.payload) ?? '';
+        }
+      }
+    } finally {
+      this.pending.delete(ctx.connectionId);
+    }
+    if (socket.destroyed) return;
+    if (status < 200 || status > 299 || this.stopping) {
+      this.counters.connectionsRejected++;
+      this.options.onActivity?.({
+        type: 'reject',
+        apiId: api.apiId,
+        connectionId: ctx.connectionId,
+        statusCode: status,
+      });
+      rejectHandshake(socket, this.stopping ? 503 : status, rejectBody);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(runtime, ctx, ws, socket, pending.queued));
+  }
+
+  private accept(
+    runtime: ApiRuntime,
+    ctx: ConnectionContext,
+    ws: WebSocket,
+    socket: Duplex,
+    queued: Buffer[],
+  ): void {
+    const conn: Connection = { ctx, api: runtime, ws, lastActiveAt: ctx.connectedAt, closing: false };
+    this.connections.set(ctx.connectionId, conn);
+    this.counters.connectionsOpened++;
+    this.options.onActivity?.({
+      type: 'connect',
+      apiId: ctx.apiId,
+      connectionId: ctx.connectionId,
+      sourceIp: ctx.sourceIp,
+    });
+    const watcher = new FrameSizeWatcher(this.limits.frameBytes, () =>
+      this.closeConnection(conn, CLOSE.tooBig.code, CLOSE.tooBig.reason),
+    );
+    socket.on('data', (chunk: Buffer) => watcher.push(chunk));
+    ws.on('message', (data, isBinary) => this.onMessage(conn, data as Buffer, isBinary));
+    ws.on('close', (code, reason) => this.onClose(conn, code, reason));
+    ws.on('error', () => {
+      // ws has already closed the socket with the right code (1009 for an oversize message,
+      // 1007 for invalid UTF-8); the close event reports it.
+    });
+    for (const data of queued) ws.send(data, { binary: false });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
+    if (conn.closing) return;
+    const { ctx, api } = conn;
+    if (isBinary) {
+      this.closeConnection(conn, this.limits.binaryFrameCloseCode, CLOSE.binary.reason);
+      return;
+    }
+    const now = Date.now();
+    conn.lastActiveAt = now;
+    this.counters.messagesIn++;
+    this.counters.messageBytesIn += data.length;
+    const body = data.toString('utf8');
+    const routeKey = api.select(body);
+    const requestId = newGatewayId();
+    if (routeKey === undefined) {
+      this.counters.forbiddenFrames++;
+      this.options.onActivity?.({ type: 'forbidden', apiId: ctx.apiId, connectionId: ctx.connectionId });
+      conn.ws.send(gatewayErrorFrame('Forbidden', ctx.connectionId, requestId));
+      return;
+    }
+    const route = api.routes.get(routeKey);
+    if (!route?.functionLogicalId) return;
+    const event = buildMessageEvent(ctx, routeKey, body, { messageId: newGatewayId(), requestId }, now);
+    this.track(this.runRoute(conn, route.functionLogicalId, routeKey, route.routeResponse, event, requestId));
+  }
+
+  private async runRoute(
+    conn: Connection,
+    functionLogicalId: string,
+    routeKey: string,
+    routeResponse: boolean,
+    event: WebSocketEvent,
+    requestId: string,
+  ): Promise<void> {
+    this.counters.routeInvocations[routeKey] = (this.counters.routeInvocations[routeKey] ?? 0) + 1;
+    const result = await this.invokeRoute(functionLogicalId, event, routeKey);
+    const { ws, ctx } = conn;
+    if (result === TIMED_OUT || !result.ok) {
+      this.counters.integrationErrors++;
+      this.options.onActivity?.({
+        type: 'integration-error',
+        apiId: ctx.apiId,
+        connectionId: ctx.connectionId,
+        routeKey,
+        message:
+          result === TIMED_OUT
+            ? 'integration timed out'
+            : `${result.error.errorType}: ${result.error.errorMessage}`,
+      });
+      if (ws.readyState === ws.OPEN) {
+        ws.send(
+          gatewayErrorFrame(
+            result === TIMED_OUT ? 'Endpoint request timed out' : 'Internal server error',
+            ctx.connectionId,
+            requestId,
+          ),
+        );
+      }
+      return;
+    }
+    if (!routeResponse) return;
+    const body = bodyOf(result.payload);
+    if (body !== undefined && ws.readyState === ws.OPEN) {
+      this.counters.routeResponses++;
+      ws.send(body);
+    }
+  }
+
+  private async invokeRoute(
+    functionLogicalId: string,
+    event: WebSocketEvent,
+    label: string,
+  ): Promise<GatewayInvokeResult | typeof TIMED_OUT> {
+    const invocation = this.options.invoker.invoke(functionLogicalId, event, { label }).catch(
+      (error: unknown): GatewayInvokeResult => ({
+        ok: false,
+        error: {
+          errorType: 'InvokeError',
+          errorMessage: error instanceof Error ? error.message : String(error),
+        },
+      }),
+    );
+    const limit = this.limits.integrationTimeoutMs;
+    if (!(limit > 0)) return invocation;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), limit);
+    });
+    try {
+      return await Promise.race([invocation, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---------------------------------------------------------------- close + $disconnect
+
+  private closeConnection(conn: Connection, code: number, reason: string): void {
+    if (conn.closing) return;
+    conn.closing = true;
+    this.options.onActivity?.({
+      type: 'close',
+      apiId: conn.ctx.apiId,
+      connectionId: conn.ctx.connectionId,
+      statusCode: code,
+      reason,
+    });
+    conn.ws.close(code, reason);
+  }
+
+  private onClose(conn: Connection, code: number, reasonBuffer: Buffer): void {
+    const { ctx } = conn;
+    if (this.connections.get(ctx.connectionId) !== conn) return;
+    this.connections.delete(ctx.connectionId);
+    this.counters.connectionsClosed++;
+    const reason = reasonBuffer.length > 0 ? reasonBuffer.toString('utf8') : defaultDisconnectReason(code);
+    this.options.onActivity?.({
+      type: 'disconnect',
+      apiId: ctx.apiId,
+      connectionId: ctx.connectionId,
+      statusCode: code,
+      reason,
+    });
+    if (this.stopping) return;
+    const route = conn.api.routes.get('$disconnect');
+    if (!route?.functionLogicalId) return;
+    const event = buildDisconnectEvent(ctx, { statusCode: code, reason }, newGatewayId(), Date.now());
+    // Best effort, as in AWS: nobody waits for $disconnect and its failure reaches no client.
+    this.track(this.invokeRoute(route.functionLogicalId, event, '$disconnect'));
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const { idleTimeoutMs, maxConnectionMs } = this.limits;
+    for (const conn of this.connections.values()) {
+      if (conn.closing) continue;
+      if (now - conn.ctx.connectedAt >= maxConnectionMs) {
+        this.closeConnection(conn, CLOSE.maxDuration.code, CLOSE.maxDuration.reason);
+      } else if (now - conn.lastActiveAt >= idleTimeoutMs) {
+        this.closeConnection(conn, CLOSE.idle.code, CLOSE.idle.reason);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- @connections
+
+  /** Handles `/{stage}/@connections/{id}`; false when the request is for something else. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    if (!url.includes('/@connections')) return false;
+    const q = url.indexOf('?');
+    const match = CONNECTIONS_PATH.exec(q < 0 ? url : url.slice(0, q));
+    const runtime = match ? this.byStage.get(match[1] as string) : undefined;
+    let connectionId: string | undefined;
+    try {
+      connectionId = match ? decodeURIComponent(match[2] as string) : undefined;
+    } catch {
+      connectionId = undefined;
+    }
+    if (!runtime || connectionId === undefined) {
+      req.resume();
+      sendError(res, 403, 'ForbiddenException', 'Forbidden');
+      return true;
+    }
+    switch (req.method) {
+      case 'POST':
+        this.track(this.postToConnection(req, res, runtime, connectionId));
+        break;
+      case 'GET':
+        req.resume();
+        this.track(this.getConnection(res, runtime, connectionId));
+        break;
+      case 'DELETE':
+        req.resume();
+        this.track(this.deleteConnection(res, runtime, connectionId));
+        break;
+      default:
+        req.resume();
+        sendError(res, 403, 'ForbiddenException', 'Forbidden');
+    }
+    return true;
+  }
+
+  private find(runtime: ApiRuntime, connectionId: string): Connection | undefined {
+    const conn = this.connections.get(connectionId);
+    return conn && conn.api === runtime && !conn.closing ? conn : undefined;
+  }
+
+  private async postToConnection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    runtime: ApiRuntime,
+    connectionId: string,
+  ): Promise<void> {
+    const stats = this.counters.postToConnection;
+    stats.calls++;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size <= this.limits.postBytes) chunks.push(chunk);
+    }
+    if (this.options.callbackLatencyMs) await delay(this.options.callbackLatencyMs);
+    if (size > this.limits.postBytes) {
+      stats.tooLarge++;
+      sendError(res, 413, 'PayloadTooLargeException', 'Message too long');
+      return;
+    }
+    const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    const conn = this.find(runtime, connectionId);
+    if (!conn) {
+      const pending = this.pending.get(connectionId);
+      if (pending?.api === runtime && this.limits.postDuringConnectStatus === 200) {
+        pending.queued.push(data);
+        stats.ok++;
+        stats.bytes += size;
+        sendEmpty(res, 200);
+        return;
+      }
+      stats.gone++;
+      sendGone(res);
+      return;
+    }
+    stats.ok++;
+    stats.bytes += size;
+    // PostToConnection delivers text frames; ws would send a Buffer as binary by default.
+    conn.ws.send(data, { binary: false });
+    sendEmpty(res, 200);
+  }
+
+  private async getConnection(res: ServerResponse, runtime: ApiRuntime, connectionId: string): Promise<void> {
+    this.counters.getConnection.calls++;
+    if (this.options.callbackLatencyMs) await delay(this.options.callbackLatencyMs);
+    const conn = this.find(runtime, connectionId);
+    if (!conn) {
+      this.counters.getConnection.gone++;
+      sendGone(res);
+      return;
+    }
+    const identity: Record<string, string> = { sourceIp: conn.ctx.sourceIp };
+    if (conn.ctx.userAgent !== undefined) identity.userAgent = conn.ctx.userAgent;
+    sendJson(res, 200, {
+      connectedAt: new Date(conn.ctx.connectedAt).toISOString(),
+      identity,
+      lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
+    });
+  }
+
+  private async deleteConnection(
+    res: ServerResponse,
+    runtime: ApiRuntime,
+    connectionId: string,
+  ): Promise<void> {
+    this.counters.deleteConnection.calls++;
+    if (this.options.callbackLatencyMs) await delay(this.options.callbackLatencyMs);
+    const conn = this.find(runtime, connectionId);
+    if (!conn) {
+      this.counters.deleteConnection.gone++;
+      sendGone(res);
+      return;
+    }
+    this.closeConnection(conn, CLOSE.deleted.code, CLOSE.deleted.reason);
+    sendEmpty(res, 204);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private track<T>(promise: Promise<T>): void {
+    const tracked = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(tracked);
+    void tracked.then(() => this.inFlight.delete(tracked));
+  }
+
+  stats(): GatewayStats {
+    return structuredClone({ ...this.counters, openConnections: this.connections.size });
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats(this.connections.size);
+  }
+
+  /** Resolves when no $connect, route, $disconnect or @connections request is in flight. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Closes every socket with 1001 (no $disconnect is invoked) and stops the timers. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    const closing = [...this.connections.values()].map(
+      (conn) =>
+        new Promise<void>((resolve) => {
+          if (conn.ws.readyState === conn.ws.CLOSED) return resolve();
+          conn.ws.once('close', () => resolve());
+          conn.ws.close(CLOSE.shutdown.code, CLOSE.shutdown.reason);
+          // A client that never answers the close frame is cut off rather than waited for.
+          setTimeout(() => conn.ws.terminate(), 1000).unref();
+        }),
+    );
+    await Promise.all(closing);
+    this.wss.close();
+  }
+}
+
+function rejectHandshake(socket: Duplex, status: number, body: string): void {
+  const length = Buffer.byteLength(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': '0' });
+  res.end();
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+// The SDK reads the error type from this header, so `err instanceof GoneException` works.
+function sendError(res: ServerResponse, status: number, type: string, message: string | null): void {
+  const text = JSON.stringify({ message });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'x-amzn-ErrorType': type,
+  });
+  res.end(text);
+}
+
+function sendGone(res: ServerResponse): void {
+  sendError(res, 410, 'GoneException', null);
+}
