@@ -1,0 +1,111 @@
+/**
+ * Cold start as Lambda pays it before the first invocation: loading the bundle and running its
+ * module scope (SDK clients, Powertools, config). Each run is a fresh `node` process, so nothing
+ * is cached in memory; the file system cache is warm after the first run, as it is on Lambda's
+ * (cached) code storage. Node here is 20; Lambda runs 24.
+ */
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { median } from './percentiles';
+
+export interface ColdStartInput {
+  name: string;
+  bundlePath: string;
+  /** Exported handler name, e.g. 'handler'. */
+  exportName: string;
+  env: Record<string, string>;
+}
+
+export interface ColdStartResult {
+  name: string;
+  bundleBytes: number;
+  runs: number;
+  initMs: number[];
+  medianInitMs: number;
+  /** Whole fresh process: node's own start + import, for scale. */
+  medianProcessMs: number;
+}
+
+const probe = `
+const t0 = performance.now();
+const mod = await import(process.env.BENCH_BUNDLE_URL);
+const t1 = performance.now();
+if (typeof mod[process.env.BENCH_EXPORT] !== 'function') {
+  throw new Error('bundle has no function export ' + process.env.BENCH_EXPORT);
+}
+process.stdout.write(JSON.stringify({ initMs: t1 - t0 }));
+process.exit(0);
+`;
+
+function runOnce(input: ColdStartInput): Promise<{ initMs: number; processMs: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--enable-source-maps', '--input-type=module', '-e', probe],
+      {
+        // Only what a Lambda environment has, not the bench's own environment (no tsx loader).
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...input.env,
+          BENCH_BUNDLE_URL: pathToFileURL(input.bundlePath).href,
+          BENCH_EXPORT: input.exportName,
+        },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(`cold start of ${input.name} failed: ${err.message}\n${stderr}`));
+          return;
+        }
+        const { initMs } = JSON.parse(stdout) as { initMs: number };
+        resolve({ initMs, processMs: performance.now() - started });
+      },
+    );
+  });
+}
+
+export async function measureColdStart(input: ColdStartInput, runs: number): Promise<ColdStartResult> {
+  const initMs: number[] = [];
+  const processMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runOnce(input);
+    initMs.push(r.initMs);
+    processMs.push(r.processMs);
+  }
+  return {
+    name: input.name,
+    bundleBytes: statSync(input.bundlePath).size,
+    runs,
+    initMs,
+    medianInitMs: median(initMs),
+    medianProcessMs: median(processMs),
+  };
+}
+
+/** The variables Lambda itself sets, with dummy credentials; the function's own come on top. */
+export function lambdaRuntimeEnv(
+  functionName: string,
+  memoryMb: number,
+  region: string,
+): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SESSION_TOKEN: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: 'bench',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+    _HANDLER: 'handler.handler',
+    LAMBDA_TASK_ROOT: '/var/task',
+    TZ: ':UTC',
+  };
+}
