@@ -1,0 +1,132 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/** A SAM/CloudFormation template resolved to local, AWS-shaped values (see docs/local-stack-design.md). */
+export interface StackModel {
+  templatePath: string;
+  templateDir: string;
+  region: string;
+  accountId: string;
+  stackName: string;
+  parameters: Record<string, string>;
+  functions: FunctionModel[];
+  webSocketApis: WebSocketApiModel[];
+  /** Always includes the account's `default` bus. */
+  eventBuses: EventBusModel[];
+  rules: RuleModel[];
+  tables: TableModel[];
+  queues: QueueModel[];
+  outputs: Record<string, string>;
+  /** Every resource or property that is not emulated, each naming its logical id. */
+  warnings: string[];
+}
+
+export interface AsyncInvokeConfig {
+  maximumRetryAttempts: number;
+  maximumEventAgeSeconds: number;
+  /** EventInvokeConfig DestinationConfig.OnFailure: receives an invocation record. */
+  onFailureArn?: string;
+  /** SAM DeadLetterQueue (SQS): receives the original event with RequestID/ErrorCode/ErrorMessage attributes. */
+  deadLetterArn?: string;
+}
+
+export interface FunctionModel {
+  logicalId: string;
+  functionName: string;
+  arn: string;
+  /** Absolute path of the code directory. */
+  codeUri: string;
+  /** Source of `InlineCode` / `Code.ZipFile`, written out by the build step. */
+  inlineCode?: string;
+  handler: string;
+  runtime: string;
+  architectures: string[];
+  timeoutSeconds: number;
+  memorySizeMb: number;
+  /** 'Active' | 'PassThrough' (X-Ray `Sampled=1` only when Active). */
+  tracing: string;
+  environment: Record<string, string>;
+  buildMethod?: string;
+  buildProperties?: Record<string, unknown>;
+  asyncConfig: AsyncInvokeConfig;
+  reservedConcurrency?: number;
+  /** LoggingConfig.LogGroup, else `/aws/lambda/{functionName}`. */
+  logGroupName: string;
+  /** LoggingConfig.LogFormat: 'Text' | 'JSON'. */
+  logFormat: string;
+}
+
+export interface WebSocketRouteModel {
+  routeKey: string;
+  functionLogicalId?: string;
+  /** True when the Lambda's returned body is sent back to the caller (RouteResponse + selection expression). */
+  routeResponse: boolean;
+}
+
+export interface WebSocketApiModel {
+  logicalId: string;
+  apiId: string;
+  name: string;
+  routeSelectionExpression: string;
+  stageName: string;
+  routes: WebSocketRouteModel[];
+  /** AWS-shaped `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` (the @connections endpoint). */
+  endpointUrl: string;
+  idleTimeoutSeconds?: number;
+}
+
+export interface EventBusModel {
+  logicalId?: string;
+  name: string;
+  arn: string;
+}
+
+export interface RetryPolicyModel {
+  maximumRetryAttempts: number;
+  maximumEventAgeSeconds: number;
+}
+
+export interface RuleTargetModel {
+  id: string;
+  arn: string;
+  functionLogicalId?: string;
+  queueLogicalId?: string;
+  input?: string;
+  inputPath?: string;
+  retryPolicy: RetryPolicyModel;
+  deadLetterArn?: string;
+}
+
+export interface RuleModel {
+  logicalId: string;
+  name: string;
+  eventBusName: string;
+  state: 'ENABLED' | 'DISABLED';
+  eventPattern: Record<string, unknown>;
+  targets: RuleTargetModel[];
+}
+
+export interface TableModel {
+  logicalId: string;
+  tableName: string;
+  arn: string;
+  createTableInput: CreateTableCommandInput;
+  ttlAttribute?: string;
+}
+
+export interface QueueModel {
+  logicalId: string;
+  queueName: string;
+  arn: string;
+  url: string;
+  messageRetentionSeconds: number;
+  visibilityTimeoutSeconds: number;
+  fifo: boolean;
+  redrivePolicy?: { deadLetterTargetArn: string; maxReceiveCount: number };
+}
+
+export interface LoadStackOptions {
+  parameterOverrides?: Record<string, string>;
+  region?: string;
+  accountId?: string;
+  stackName?: string;
+}
