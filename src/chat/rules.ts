@@ -1,0 +1,82 @@
+import {
+  FrameTooLargeError,
+  InvalidJsonError,
+  InvalidMessageError,
+  InvalidNameError,
+  InvalidRecipientError,
+  MessageTooLongError,
+  UnknownActionError,
+} from './errors';
+
+export const CHAT_ACTIONS = ['setName', 'sendPublic', 'sendPrivate'] as const;
+export type ChatAction = (typeof CHAT_ACTIONS)[number];
+
+export const MAX_FRAME_BYTES = 8 * 1024;
+export const MAX_NAME_LENGTH = 32;
+export const MAX_MESSAGE_LENGTH = 2000;
+
+// Lengths count Unicode code points, as the protocol says, not UTF-16 units.
+const codePoints = (text: string): number => [...text].length;
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+
+/** Parses one incoming frame: size first (cheap and protects the parser), then JSON object. */
+export const parseFrame = (body: string | undefined): Record<string, unknown> => {
+  const text = body ?? '';
+  if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) throw new FrameTooLargeError(MAX_FRAME_BYTES);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidJsonError();
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidJsonError();
+  return parsed as Record<string, unknown>;
+};
+
+export const isChatAction = (value: unknown): value is ChatAction =>
+  typeof value === 'string' && (CHAT_ACTIONS as readonly string[]).includes(value);
+
+/** What the $default route answers: the frame was JSON but named no action we know. */
+export const unknownAction = (): UnknownActionError => new UnknownActionError(CHAT_ACTIONS);
+
+/** The key that makes names unique ignoring case ("Alice" and "alice" are one name). */
+export const nameKeyOf = (name: string): string => name.normalize('NFC').toLowerCase();
+
+export const validateName = (value: unknown): string => {
+  if (typeof value !== 'string') throw new InvalidNameError('The name must be a string');
+  const name = value.trim().normalize('NFC');
+  if (name.length === 0) throw new InvalidNameError('The name must not be empty');
+  if (codePoints(name) > MAX_NAME_LENGTH) {
+    throw new InvalidNameError(`The name must be at most ${MAX_NAME_LENGTH} characters`);
+  }
+  if (CONTROL_CHARACTERS.test(name))
+    throw new InvalidNameError('The name must not contain control characters');
+  return name;
+};
+
+export const validateMessage = (value: unknown): string => {
+  if (typeof value !== 'string') throw new InvalidMessageError('The message must be a string');
+  const message = value.trim();
+  if (message.length === 0) throw new InvalidMessageError('The message must not be empty');
+  if (codePoints(message) > MAX_MESSAGE_LENGTH) throw new MessageTooLongError(MAX_MESSAGE_LENGTH);
+  return message;
+};
+
+/** The recipient's name as typed (trimmed); the caller compares it by name key. */
+export const validateRecipient = (value: unknown, senderName: string): string => {
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    throw new InvalidRecipientError('"to" must be the name of a connected member');
+  }
+  const to = value.trim().normalize('NFC');
+  if (nameKeyOf(to) === nameKeyOf(senderName)) {
+    throw new InvalidRecipientError('You cannot send a private message to yourself');
+  }
+  return to;
+};
+
+/** Members are listed sorted case-insensitively (ties broken by the exact name for stability). */
+export const sortMembers = (names: Iterable<string>): string[] =>
+  [...names].sort((a, b) => {
+    const byKey = nameKeyOf(a).localeCompare(nameKeyOf(b));
+    return byKey !== 0 ? byKey : a < b ? -1 : a > b ? 1 : 0;
+  });
