@@ -1,0 +1,281 @@
+import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  ScanCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { DYNALITE_OPERATIONS, TTL_OPERATIONS } from './unsupported';
+
+/** The parts of the stack model's TableModel this module needs. */
+export interface DynamoTable {
+  tableName: string;
+  createTableInput: CreateTableCommandInput;
+  ttlAttribute?: string;
+}
+
+export interface StartDynamoDbOptions {
+  /** Keep the data in LevelDB files under this directory (tables that exist are kept). */
+  persistDir?: string;
+  /** How often expired TTL items are deleted; 0 turns the sweep off. Default 30 s. */
+  ttlSweepIntervalMs?: number;
+  region?: string;
+  onWarning?: (message: string) => void;
+}
+
+export interface LocalDynamoDb {
+  /** dynalite's own address (with the local TTL operations), for tools and table setup. */
+  endpoint: string;
+  /** Serves one DynamoDB JSON request whose body has not been read yet. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** The tables' TTL attributes by table name. */
+  ttlAttributes(): Map<string, string>;
+  /** Deletes every item whose TTL attribute is in the past; returns how many. */
+  sweepExpiredItems(nowSeconds?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'x-amzn-RequestId': 'local',
+  });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Starts dynalite on 127.0.0.1 (a random port), creates the model's tables with the real SDK and
+ * enables their TTL. dynalite stores TTL settings nowhere and never expires items, so this module
+ * answers UpdateTimeToLive/DescribeTimeToLive itself and sweeps expired items periodically (AWS
+ * deletes them "within a few days"; reads must filter expired items in both cases).
+ */
+export async function startDynamoDb(
+  model: { tables: DynamoTable[]; region?: string },
+  options: StartDynamoDbOptions = {},
+): Promise<LocalDynamoDb> {
+  if (options.persistDir) mkdirSync(options.persistDir, { recursive: true });
+  const server: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.persistDir ? { path: options.persistDir } : {}),
+  });
+  const dynaliteHandler = server.listeners('request')[0] as RequestListener;
+  const ttl = new Map<string, string>();
+  const warned = new Set<string>();
+  let client: DynamoDBClient | undefined;
+
+  async function tableExists(tableName: unknown): Promise<boolean> {
+    if (typeof tableName !== 'string' || !client) return false;
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return false;
+      throw error;
+    }
+  }
+
+  async function handleTtl(operation: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const input = await readJson(req);
+    if (!(await tableExists(input.TableName))) {
+      sendJson(res, 400, {
+        __type: `${ERROR_PREFIX}ResourceNotFoundException`,
+        message: 'Requested resource not found',
+      });
+      return;
+    }
+    const tableName = input.TableName as string;
+    if (operation === 'DescribeTimeToLive') {
+      const attribute = ttl.get(tableName);
+      sendJson(res, 200, {
+        TimeToLiveDescription: attribute
+          ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute }
+          : { TimeToLiveStatus: 'DISABLED' },
+      });
+      return;
+    }
+    const spec = input.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
+    if (!spec || typeof spec.AttributeName !== 'string' || typeof spec.Enabled !== 'boolean') {
+      sendJson(res, 400, {
+        __type: `${ERROR_PREFIX}ValidationException`,
+        message: 'TimeToLiveSpecification with AttributeName and Enabled is required',
+      });
+      return;
+    }
+    const current = ttl.get(tableName);
+    if (spec.Enabled && current !== undefined) {
+      sendJson(res, 400, {
+        __type: `${ERROR_PREFIX}ValidationException`,
+        message: 'TimeToLive is already enabled',
+      });
+      return;
+    }
+    if (spec.Enabled) ttl.set(tableName, spec.AttributeName);
+    else ttl.delete(tableName);
+    sendJson(res, 200, {
+      TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled },
+    });
+  }
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const target = req.headers['x-amz-target'];
+    const operation = typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : '';
+    if (TTL_OPERATIONS.has(operation)) {
+      handleTtl(operation, req, res).catch((error: unknown) => {
+        sendJson(res, 500, { __type: `${ERROR_PREFIX}InternalServerError`, message: String(error) });
+      });
+      return;
+    }
+    if (operation !== '' && !DYNALITE_OPERATIONS.has(operation)) {
+      req.resume();
+      if (!warned.has(operation)) {
+        warned.add(operation);
+        options.onWarning?.(`DynamoDB ${operation} is not implemented by dynalite, the local DynamoDB`);
+      }
+      sendJson(res, 400, {
+        __type: 'com.amazon.coral.service#UnknownOperationException',
+        message: `${operation} is not supported by the local stack's DynamoDB (dynalite); see docs/local-stack.md`,
+      });
+      return;
+    }
+    dynaliteHandler(req, res);
+  };
+
+  server.removeAllListeners('request');
+  server.on('request', handleRequest);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  client = new DynamoDBClient({
+    endpoint,
+    region: options.region ?? model.region ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
+  for (const table of model.tables) {
+    try {
+      await client.send(new CreateTableCommand({ ...table.createTableInput, TableName: table.tableName }));
+    } catch (error) {
+      // With --persist the table is already there: keep it and its items.
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    if (table.ttlAttribute && !ttl.has(table.tableName)) {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: table.tableName,
+          TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+        }),
+      );
+    }
+  }
+
+  async function sweepExpiredItems(nowSeconds = Math.floor(Date.now() / 1000)): Promise<number> {
+    if (!client) return 0;
+    let deleted = 0;
+    for (const [tableName, attribute] of ttl) {
+      let keyNames: string[];
+      try {
+        const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        keyNames = (described.Table?.KeySchema ?? []).map((key) => key.AttributeName as string);
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) continue;
+        throw error;
+      }
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            ExclusiveStartKey: startKey,
+            // Only Number attributes expire, as in AWS; items without the attribute never do.
+            FilterExpression: '#ttl < :now',
+            ExpressionAttributeNames: { '#ttl': attribute },
+            ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const key = Object.fromEntries(keyNames.map((name) => [name, item[name] as AttributeValue]));
+          try {
+            // The condition keeps an item whose TTL was extended since the scan.
+            await client.send(
+              new DeleteItemCommand({
+                TableName: tableName,
+                Key: key,
+                ConditionExpression: '#ttl < :now',
+                ExpressionAttributeNames: { '#ttl': attribute },
+                ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+              }),
+            );
+            deleted++;
+          } catch (error) {
+            if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+          }
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return deleted;
+  }
+
+  const interval = options.ttlSweepIntervalMs ?? 30_000;
+  let sweeping: Promise<unknown> | undefined;
+  const timer =
+    interval > 0
+      ? setInterval(() => {
+          if (sweeping) return;
+          sweeping = sweepExpiredItems()
+            .catch((error: unknown) => options.onWarning?.(`TTL sweep failed: ${String(error)}`))
+            .finally(() => {
+              sweeping = undefined;
+            });
+        }, interval)
+      : undefined;
+  timer?.unref();
+
+  return {
+    endpoint,
+    handleRequest,
+    ttlAttributes: () => new Map(ttl),
+    sweepExpiredItems,
+    async close() {
+      if (timer) clearInterval(timer);
+      await sweeping;
+      client?.destroy();
+      client = undefined;
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}

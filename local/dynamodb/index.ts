@@ -1,0 +1,2 @@
+export { type DynamoTable, type LocalDynamoDb, type StartDynamoDbOptions, startDynamoDb } from './dynamodb';
+export { DYNALITE_OPERATIONS } from './unsupported';

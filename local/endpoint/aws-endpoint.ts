@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A service that answers AWS JSON protocol requests whose body has been read (EventBridge, SQS). */
+export interface AwsJsonService {
+  handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
+}
+
+/** A service that reads the request body itself (the DynamoDB proxy to dynalite). */
+export interface AwsStreamingService {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+}
+
+export interface AwsEndpointOptions {
+  dynamodb?: AwsStreamingService;
+  eventBridge?: AwsJsonService;
+  sqs?: AwsJsonService;
+  host?: string;
+  port?: number;
+}
+
+/** Calls per service and operation, e.g. { dynamodb: { PutItem: 3 }, eventbridge: { PutEvents: 1 } }. */
+export type AwsCallStats = Record<string, Record<string, number>>;
+
+export interface AwsEndpoint {
+  url: string;
+  port: number;
+  stats(): AwsCallStats;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+/** X-Amz-Target prefixes of the AWS JSON services the endpoint serves, by stats name. */
+const TARGETS: { prefix: string; service: 'dynamodb' | 'eventbridge' | 'sqs' }[] = [
+  { prefix: 'DynamoDB_20120810.', service: 'dynamodb' },
+  { prefix: 'AWSEvents.', service: 'eventbridge' },
+  { prefix: 'AmazonSQS.', service: 'sqs' },
+];
+
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  const text = JSON.stringify({ __type: type, message });
+  res.writeHead(status, {
+    'Content-Type': 'application/x-amz-json-1.1',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'x-amzn-ErrorType': type,
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+}
+
+/**
+ * One loopback http server for the AWS JSON services the functions call, routed by
+ * X-Amz-Target the way the real services' front ends do: functions get it as
+ * AWS_ENDPOINT_URL_DYNAMODB / _EVENTBRIDGE / _SQS. Signatures are not checked. Every call is
+ * counted per service and operation (the benchmarks turn these into cost).
+ */
+export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
+  let counts: AwsCallStats = {};
+  const count = (service: string, operation: string): void => {
+    const perService = counts[service] ?? {};
+    counts[service] = perService;
+    perService[operation] = (perService[operation] ?? 0) + 1;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const header = req.headers['x-amz-target'];
+    const target = typeof header === 'string' ? header : '';
+    const route = TARGETS.find((candidate) => target.startsWith(candidate.prefix));
+    if (req.method !== 'POST' || !route) {
+      req.resume();
+      sendError(
+        res,
+        400,
+        'UnknownOperationException',
+        target
+          ? `The local AWS endpoint does not serve ${target}; it serves DynamoDB, EventBridge (AWSEvents) and SQS (AmazonSQS) over the AWS JSON protocol`
+          : 'Missing X-Amz-Target: the local AWS endpoint serves the AWS JSON protocol of DynamoDB, EventBridge and SQS',
+      );
+      return;
+    }
+    const operation = target.slice(route.prefix.length);
+    count(route.service, operation);
+    if (route.service === 'dynamodb') {
+      if (!options.dynamodb) return void sendUnavailable(req, res, 'DynamoDB');
+      options.dynamodb.handleRequest(req, res);
+      return;
+    }
+    const service = route.service === 'eventbridge' ? options.eventBridge : options.sqs;
+    if (!service)
+      return void sendUnavailable(req, res, route.service === 'eventbridge' ? 'EventBridge' : 'SQS');
+    await service.handleRequest(req, res, await readBody(req));
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent)
+        sendError(res, 500, 'InternalFailure', error instanceof Error ? error.message : String(error));
+      else res.destroy();
+    });
+  });
+  // The SDK keeps connections alive; idle sockets must not hold the process open after close().
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stats: () => structuredClone(counts),
+    resetStats: () => {
+      counts = {};
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendUnavailable(req: IncomingMessage, res: ServerResponse, name: string): void {
+  req.resume();
+  sendError(res, 400, 'UnknownOperationException', `${name} is not running in this local stack`);
+}

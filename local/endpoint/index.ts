@@ -1,0 +1,2 @@
+export * from './aws-endpoint';
+export { createStaticSite } from './static-site';
