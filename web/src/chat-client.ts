@@ -117,7 +117,7 @@ export class ChatClient {
     this.clock = options.clock ?? browserClock;
     this.random = options.random ?? Math.random;
     this.keepaliveMs = options.keepaliveMs ?? KEEPALIVE_MS;
-    this.restoreRetries = options.restoreRetries ?? 3;
+    this.restoreRetries = options.restoreRetries ?? 4;
     this.restoreName = options.nameStore?.load();
   }
 
