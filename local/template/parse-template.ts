@@ -58,7 +58,13 @@ export function parseTemplate(source: string, file: string): ParsedTemplate {
   }
   const positions = new WeakMap<object, Position>();
   const at = (node: Node): Position => {
-    const p = lineCounter.linePos(node.range?.[0] ?? 0);
+    let offset = node.range?.[0] ?? 0;
+    // A node's range starts after its tag; point at the tag (`!Ref X`), which is what a reader looks for.
+    if (node.tag) {
+      const tagAt = source.lastIndexOf(node.tag, offset);
+      if (tagAt >= 0 && !source.slice(tagAt, offset).includes('\n')) offset = tagAt;
+    }
+    const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
 
@@ -87,7 +93,7 @@ export function parseTemplate(source: string, file: string): ParsedTemplate {
       value = null;
     }
     const tag = n.tag;
-    if (!tag || !tag.startsWith('!') || tag === '!') return value;
+    if (!tag?.startsWith('!') || tag === '!') return value;
     const name = tag.slice(1);
     if (!SHORT_FORMS.has(name)) {
       const p = at(n);
