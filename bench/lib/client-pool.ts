@@ -95,6 +95,14 @@ export class ClientPool {
     return this.request<QuietReply>({ op: 'quiet', quietMs, hardTimeoutMs });
   }
 
+  send(client: number, data: string): Promise<unknown> {
+    return this.request({ op: 'send', client, data });
+  }
+
+  closeOne(client: number): Promise<CloseReply> {
+    return this.request<CloseReply>({ op: 'closeOne', client });
+  }
+
   closeAll(): Promise<CloseReply> {
     return this.request<CloseReply>({ op: 'close' });
   }

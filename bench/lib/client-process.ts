@@ -340,6 +340,25 @@ async function handle(req: ChildRequest): Promise<ChildReply> {
     }
     case 'clock':
       return { op: 'clock', now: wallClockMs() };
+    case 'send': {
+      const c = clients[req.client];
+      if (!c) throw new Error(`no client ${req.client}`);
+      c.ws.send(req.data);
+      return { op: 'sent' };
+    }
+    case 'closeOne': {
+      const [c] = clients.splice(req.client, 1);
+      if (!c) throw new Error(`no client ${req.client}`);
+      clients.forEach((other, i) => {
+        other.index = i;
+      });
+      await new Promise<void>((resolve) => {
+        if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+        c.ws.once('close', () => resolve());
+        c.ws.close(1000);
+      });
+      return { op: 'closed', closed: 1, closeMs: 0 };
+    }
   }
 }
 

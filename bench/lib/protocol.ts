@@ -90,6 +90,17 @@ export interface CloseReply {
   closed: number;
   closeMs: number;
 }
+/** Sends one raw frame from one client (single chat actions for the cost counts). */
+export interface SendRequest {
+  op: 'send';
+  client: number;
+  data: string;
+}
+/** Closes one client and removes it from the pool; later clients move down one index. */
+export interface CloseOneRequest {
+  op: 'closeOne';
+  client: number;
+}
 export interface ClockRequest {
   op: 'clock';
 }
@@ -98,7 +109,14 @@ export interface ClockReply {
   now: number;
 }
 
-export type ChildRequest = OpenRequest | RunRequest | QuietRequest | CloseRequest | ClockRequest;
+export type ChildRequest =
+  | OpenRequest
+  | RunRequest
+  | QuietRequest
+  | CloseRequest
+  | ClockRequest
+  | SendRequest
+  | CloseOneRequest;
 export type ChildReply =
   | OpenReply
   | RunReply
@@ -106,6 +124,7 @@ export type ChildReply =
   | CloseReply
   | ClockReply
   | { op: 'armed' }
+  | { op: 'sent' }
   | { op: 'error'; message: string };
 
 /** The text of bench message m of run runId, padded to about payloadBytes. */
