@@ -1,0 +1,8 @@
+export {
+  BuildError,
+  type BuildFunctionsOptions,
+  type BuiltFunction,
+  buildFunctions,
+  esbuildOptions,
+  splitHandler,
+} from './build-functions';
