@@ -115,10 +115,10 @@ describe('buildFunctions', () => {
 
   it("fails with esbuild's message and line when the source does not compile", async () => {
     const err = await buildError(
-      fn('Broken', { buildMethod: 'esbuild', buildProperties: { EntryPoints: ['src/broken/handler.ts'] } }),
+      fn('Broken', { buildMethod: 'esbuild', buildProperties: { EntryPoints: ['src/broken/handler.js'] } }),
     );
     expect(err.message).toMatch(
-      /^Broken: esbuild failed:\nsrc\/broken\/handler\.ts:3:\d+: Expected "}" but found ";"/,
+      /^Broken: esbuild failed:\nsrc\/broken\/handler\.js:2:\d+: Could not resolve "\.\/does-not-exist"/,
     );
   });
 
