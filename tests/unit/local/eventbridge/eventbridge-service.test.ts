@@ -318,13 +318,15 @@ describe('EventBridgeService PutEvents over the real @aws-sdk/client-eventbridge
     expect(h.warnings.join('\n')).toContain('"nope"');
   });
 
-  it('never delivers inside the PutEvents call itself', async () => {
+  it('never delivers inside the PutEvents call itself, and passes the TraceHeader on', async () => {
     h = await start([rule('any', { source: ['chat.api'] }, [lambdaTarget('t', 'Fn')])]);
-    const response = h.eventBridge.putEvents([entry({})]);
+    const traceHeader = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    const response = h.eventBridge.putEvents([entry({}, { TraceHeader: traceHeader })]);
     expect(response.FailedEntryCount).toBe(0);
     expect(h.invocations).toHaveLength(0);
     await h.eventBridge.drain();
     expect(h.invocations).toHaveLength(1);
+    expect(h.invocations[0]?.context.traceHeader).toBe(traceHeader);
   });
 
   it('replaces the event with the constant Input, or selects part of it with InputPath', async () => {
