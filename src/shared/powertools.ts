@@ -2,8 +2,23 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
+/**
+ * Resolves the plain dotted paths we use as correlationIdPath ('requestContext.requestId',
+ * 'detail.correlationId'). Without a search function the Logger silently ignores
+ * correlationIdPath; Powertools' own (logger/correlationId) needs @aws-lambda-powertools/jmespath,
+ * an optional peer this project does not install, and dotted paths need no JMESPath.
+ */
+export const dottedPathSearch = (path: string, data: unknown): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) =>
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+      data,
+    );
+
 // One instance of each per execution environment, shared by every module of a function. Service
 // name, log level and metrics namespace come from the POWERTOOLS_* variables the template sets.
-export const logger = new Logger();
+export const logger = new Logger({ correlationIdSearchFn: dottedPathSearch });
 export const tracer = new Tracer();
 export const metrics = new Metrics();
