@@ -192,10 +192,10 @@ export interface FanOutPoint {
 export async function runFanOut(
   stack: BenchStack,
   pool: ClientPool,
-  o: { sizes: number[]; runs: number; payloadBytes: number; concurrency: number },
+  o: { sizes: number[]; runs: number; payloadBytes: number; concurrency: number; alreadyConnected?: number },
 ): Promise<FanOutPoint[]> {
   const points: FanOutPoint[] = [];
-  let connected = 0;
+  let connected = o.alreadyConnected ?? 0;
   for (const size of o.sizes) {
     // Client 0 is the only named client (the sender): unnamed connections receive every public
     // message but cause no join broadcasts, so 10,000 of them cost 10,000 $connects, not 10,000^2 frames.

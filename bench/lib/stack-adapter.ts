@@ -2,7 +2,7 @@
  * The bench's view of the local stack: only what it needs, so a change in local/ is absorbed here.
  * Counters come from stack.stats(); the bench reads them as deltas around each measured action.
  */
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import type { LocalStack, StackStats } from '../../local/stack';
 
 export interface CallCounts {
   /** DynamoDB calls by operation (PutItem, Query, ...). */
@@ -36,13 +36,26 @@ export async function startBenchStack(opts: {
   callbackLatencyMs: number;
 }): Promise<BenchStack> {
   const logs: string[] = [];
+  const keep = (line: string) => {
+    logs.push(line);
+    if (logs.length > 5000) logs.splice(0, 1000);
+  };
+  // Loaded on first use: a run of only the cold-start and floor stages needs no stack.
+  const { startLocalStack } = await import('../../local/stack');
   const stack = await startLocalStack({
     templatePath: opts.templatePath,
     port: 0,
     callbackLatencyMs: opts.callbackLatencyMs,
-    log: (line: string) => {
-      logs.push(line);
-      if (logs.length > 5000) logs.splice(0, 1000);
+    // Kept in memory (the last few thousand lines) to explain a lost or duplicated frame.
+    log: {
+      warn: (message) => keep(`WARN ${message}`),
+      functionLog: (fn, line) => keep(`${fn.logicalId} ${line}`),
+      invocation: (report) => {
+        if (report.outcome !== 'success') keep(`INVOCATION ${JSON.stringify(report)}`);
+      },
+      gateway: (activity) => {
+        if (activity.type !== 'connect') keep(`GATEWAY ${JSON.stringify(activity)}`);
+      },
     },
   });
   return {
@@ -62,6 +75,22 @@ export async function startBenchStack(opts: {
   };
 }
 
-function toCounts(stats: ReturnType<LocalStack['stats']>): CallCounts {
-  return stats as unknown as CallCounts;
+function toCounts(stats: StackStats): CallCounts {
+  const fns = Object.entries(stats.functions);
+  return {
+    dynamodb: { ...(stats.aws.dynamodb ?? {}) },
+    eventBridgePutEventsCalls: stats.eventBridge.putEventsCalls,
+    eventBridgeEntries: stats.eventBridge.entries,
+    postToConnection: stats.gateway.postToConnection.calls,
+    postToConnectionGone: stats.gateway.postToConnection.gone,
+    postToConnectionBytes: stats.gateway.postToConnection.bytes,
+    messagesIn: stats.gateway.messagesIn,
+    lambdaInvocations: Object.fromEntries(fns.map(([id, f]) => [id, f.invocations])),
+    lambdaErrors: Object.fromEntries(fns.map(([id, f]) => [id, f.errors])),
+    // Billed duration as the local stack measured it, at the function's configured memory.
+    lambdaGbSeconds: Object.fromEntries(
+      fns.map(([id, f]) => [id, (f.billedMs / 1000) * (f.memorySizeMb / 1024)]),
+    ),
+    connectionsOpened: stats.gateway.connectionsOpened,
+  };
 }

@@ -1,0 +1,274 @@
+/** The printed report: Markdown tables, so the same text goes to the terminal and docs/benchmarks.md. */
+import type { ColdStartEntry } from './cold-start-stage';
+import { type PRICES, REGION } from './cost';
+import type { ActionCost, MessageCost } from './cost-stage';
+import type { FloorResult } from './floor';
+import type { FanOutPoint, LatencyResult, LoadResult } from './scenarios';
+
+export interface BenchResults {
+  meta: {
+    date: string;
+    startedAt: string;
+    durationMs: number;
+    commit: string;
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    quick: boolean;
+    options: Record<string, unknown>;
+    stageMs: Record<string, number>;
+  };
+  prices: { region: string; currency: string; prices: typeof PRICES };
+  coldStart?: ColdStartEntry[];
+  floor?: FloorResult[];
+  latency?: LatencyResult[];
+  fanOut?: { callbackLatencyMs: number; points: FanOutPoint[] };
+  actions?: { connections: number; callbackLatencyMs: number; costs: ActionCost[] };
+  messageCosts?: MessageCost[];
+  load?: LoadResult;
+  failures: string[];
+}
+
+const ms = (v: number | undefined) =>
+  v === undefined || Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(1) : v.toFixed(0);
+const n = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)}x` : 'n/a');
+const usd = (v: number) => (v >= 100 ? `$${v.toFixed(0)}` : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toFixed(4)}`);
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+export function renderReport(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.meta;
+  out.push(
+    `Benchmark ${m.date} (commit ${m.commit}), ${m.cpus} x ${m.cpuModel}, Node ${m.node}${m.quick ? ', QUICK run' : ''}; took ${(m.durationMs / 1000).toFixed(0)} s.`,
+  );
+
+  if (r.latency?.length) {
+    out.push('', '### 1. End-to-end latency (local stack, named clients, send -> every recipient)', '');
+    out.push(
+      table(
+        [
+          'clients',
+          'senders',
+          'msg/s',
+          'messages',
+          'deliveries',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'delivered frames/s',
+          'lost',
+          'dup',
+        ],
+        r.latency.map((l) => [
+          n(l.options.clients),
+          l.options.senders,
+          l.options.messagesPerSecond,
+          n(l.messages),
+          n(l.delivered),
+          ms(l.latencyMs.p50),
+          ms(l.latencyMs.p95),
+          ms(l.latencyMs.p99),
+          n(l.framesPerSecond),
+          l.lost,
+          l.duplicated,
+        ]),
+      ),
+    );
+    out.push(
+      '',
+      r.latency
+        .map(
+          (l) =>
+            `${n(l.options.clients)} clients: connected at ${n(l.connect.connectsPerSecond)}/s, named in ${ms(l.connect.nameMs)} ms, join broadcasts settled in ${ms(l.connect.joinSettleMs)} ms.`,
+        )
+        .join(' '),
+    );
+  }
+
+  if (r.fanOut?.points.length) {
+    const floors = new Map((r.floor ?? []).map((f) => [f.connections, f]));
+    out.push(
+      '',
+      `### 2-3. Fan-out of one public message (${r.fanOut.callbackLatencyMs} ms simulated round trip per PostToConnection), median of ${r.fanOut.points[0]?.runs} runs`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'connections',
+          'our pipeline ms',
+          'naive baseline ms',
+          'naive / pipeline',
+          'raw ws floor ms',
+          'pipeline / floor',
+          '$connect/s',
+        ],
+        r.fanOut.points.map((p) => {
+          const f = floors.get(p.connections);
+          return [
+            n(p.connections),
+            ms(p.medianPipelineMs),
+            ms(p.medianNaiveMs),
+            x(p.naiveOverPipeline),
+            f ? ms(f.medianFanOutMs) : 'n/a',
+            f ? x(p.medianPipelineMs / f.medianFanOutMs) : 'n/a',
+            n(p.connect.connectsPerSecond),
+          ];
+        }),
+      ),
+    );
+  } else if (r.floor?.length) {
+    out.push('', '### 3. Floor: raw ws broadcast in one process', '');
+    out.push(
+      table(
+        ['connections', 'floor ms'],
+        r.floor.map((f) => [n(f.connections), ms(f.medianFanOutMs)]),
+      ),
+    );
+  }
+
+  if (r.coldStart?.length) {
+    out.push(
+      '',
+      `### 4. Cold start (module init in a fresh node process, median of ${r.coldStart[0]?.runs})`,
+      '',
+    );
+    out.push(
+      table(
+        ['function', 'bundle KB', 'init ms', 'init ms without --enable-source-maps', 'whole process ms'],
+        r.coldStart.map((c) => [
+          c.logicalId,
+          n(c.bundleBytes / 1024),
+          ms(c.medianInitMs),
+          ms(c.medianInitMsWithoutSourceMaps),
+          ms(c.medianProcessMs),
+        ]),
+      ),
+    );
+  }
+
+  if (r.actions?.costs.length) {
+    out.push(
+      '',
+      `### 5. Calls per chat action (${n(r.actions.connections)} connections, counted by the local stack)`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'action',
+          'DynamoDB calls',
+          'EventBridge entries',
+          'PostToConnection',
+          'Lambda invocations',
+          'per 1,000 deliveries: DynamoDB / EventBridge / Lambda',
+          '$ per million actions',
+        ],
+        r.actions.costs.map((a) => {
+          const ddb = Object.entries(a.counts.dynamodb)
+            .filter(([, v]) => v > 0)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ');
+          const inv = Object.values(a.counts.lambdaInvocations).reduce((s, v) => s + v, 0);
+          const per = a.per1000Deliveries;
+          const ddbCalls = Object.values(a.counts.dynamodb).reduce((s, v) => s + v, 0);
+          const postCalls = a.counts.postToConnection || 1;
+          return [
+            a.action,
+            ddb || '0',
+            a.counts.eventBridgeEntries,
+            a.counts.postToConnection,
+            inv,
+            per
+              ? `${((ddbCalls * 1000) / postCalls).toFixed(1)} / ${((a.counts.eventBridgeEntries * 1000) / postCalls).toFixed(1)} / ${((inv * 1000) / postCalls).toFixed(1)}`
+              : '-',
+            usd(a.costPerMillionActions.total),
+          ];
+        }),
+      ),
+    );
+  }
+
+  if (r.messageCosts?.length) {
+    out.push('', `### 5. Cost per million public messages (${REGION} list prices)`, '');
+    out.push(
+      table(
+        [
+          'design',
+          'recipients',
+          'API Gateway msgs',
+          'Lambda',
+          'DynamoDB',
+          'EventBridge',
+          'total per million messages',
+        ],
+        r.messageCosts.map((c) => {
+          const k = c.costPerMillionMessages;
+          return [
+            c.design,
+            n(c.connections),
+            usd(k.apiGatewayMessages),
+            usd(k.lambdaRequests + k.lambdaGbSeconds),
+            usd(k.dynamoDbReadUnits + k.dynamoDbWriteUnits),
+            usd(k.eventBridgeEvents),
+            usd(k.total),
+          ];
+        }),
+      ),
+    );
+    out.push(
+      '',
+      `Prices: API Gateway WebSocket $1.00/million messages (32 KB units) and $0.25/million connection minutes; Lambda arm64 $0.20/million requests and $0.0000133334/GB-s; DynamoDB on-demand $0.625/million WRU, $0.125/million RRU; EventBridge $1.00/million custom events (64 KB chunks). Lambda GB-s are measured on this machine (local durations), DynamoDB units are estimated from the counted calls (items under 1 KB).`,
+    );
+  }
+
+  if (r.load) {
+    const l = r.load;
+    out.push('', '### Load and loss (exactly once, every recipient, every message)', '');
+    out.push(
+      table(
+        [
+          'clients',
+          'msgs/client',
+          'msg/s',
+          'messages',
+          'expected deliveries',
+          'delivered',
+          'lost',
+          'duplicated',
+          'delivered frames/s',
+          'p50 ms',
+          'p99 ms',
+          'duration s',
+        ],
+        [
+          [
+            n(l.options.clients),
+            l.options.messagesPerClient,
+            l.options.messagesPerSecond,
+            n(l.messages),
+            n(l.expectedDeliveries),
+            n(l.delivered),
+            n(l.lost),
+            n(l.duplicated),
+            n(l.framesPerSecond),
+            ms(l.latencyMs.p50),
+            ms(l.latencyMs.p99),
+            (l.durationMs / 1000).toFixed(0),
+          ],
+        ],
+      ),
+    );
+  }
+
+  if (r.failures.length) {
+    out.push('', '### FAILURES', '', ...r.failures.map((f) => `- ${f}`));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,294 @@
+/**
+ * `npm run bench`: every number of docs/benchmarks.md in one run on this machine, against the
+ * local stack on 127.0.0.1. Prints Markdown tables, writes bench/results/<date>.json and exits
+ * non-zero when any frame was lost or duplicated. Never part of `npm test`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { ClientPool } from './lib/client-pool';
+import { coldStartStage } from './lib/cold-start-stage';
+import { actionCosts, messageCosts, PRICE_SHEET } from './lib/cost-stage';
+import { writeDerivedTemplate } from './lib/derived-template';
+import { measureFloor } from './lib/floor';
+import { type BenchResults, renderReport } from './lib/report';
+import { type DeliveryFailure, measureActions, runFanOut, runLatency, runLoad } from './lib/scenarios';
+import { startBenchStack } from './lib/stack-adapter';
+
+const ROOT = path.resolve(__dirname, '..');
+const STAGES = ['cold', 'floor', 'latency', 'fanout', 'load'] as const;
+type Stage = (typeof STAGES)[number];
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a whole number');
+  return n;
+};
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('not a positive number');
+  return n;
+};
+const list = (parse: (v: string) => number) => (v: string) => v.split(',').map((s) => parse(s.trim()));
+
+const program = new Command()
+  .name('npm run bench --')
+  .description(
+    'Latency, fan-out against a naive baseline and a raw-ws floor, cold start, cost, and exact-once delivery under load.',
+  )
+  .option('--quick', 'a 1-2 minute smoke run with small sizes', false)
+  .option('--stages <list>', `comma-separated subset of ${STAGES.join(',')}`, (v) => v.split(',') as Stage[])
+  .option('--latency-clients <list>', 'named clients per latency run', list(int))
+  .option(
+    '--latency-rates <list>',
+    'public messages per second (all senders together), one per latency run',
+    list(num),
+  )
+  .option('--latency-senders <n>', 'clients that send, round robin', int, 10)
+  .option('--latency-seconds <n>', 'how long each latency run sends', num)
+  .option(
+    '--latency-callback-latency <ms>',
+    'simulated PostToConnection round trip in the latency and load runs',
+    int,
+    0,
+  )
+  .option('--fanout-clients <list>', 'connections for the fan-out runs (ascending)', list(int))
+  .option('--fanout-runs <n>', 'measured broadcasts per design and size (after one warm-up)', int)
+  .option('--callback-latency <ms>', 'simulated PostToConnection round trip in the fan-out runs', int, 20)
+  .option('--load-clients <n>', 'named clients in the load run', int)
+  .option('--load-messages <n>', 'public messages each load client sends', int)
+  .option('--load-rate <n>', 'public messages per second in the load run (all clients together)', num)
+  .option('--cold-start-runs <n>', 'fresh processes per function', int)
+  .option('--payload-bytes <n>', 'size of each chat message text', int, 100)
+  .option('--connect-concurrency <n>', 'WebSocket handshakes in flight while connecting clients', int, 50)
+  .option('--out <file>', 'results file (default bench/results/<date>.json)')
+  .option('--no-write', 'do not write a results file');
+
+interface Options {
+  quick: boolean;
+  stages?: Stage[];
+  latencyClients?: number[];
+  latencyRates?: number[];
+  latencySenders: number;
+  latencySeconds?: number;
+  latencyCallbackLatency: number;
+  fanoutClients?: number[];
+  fanoutRuns?: number;
+  callbackLatency: number;
+  loadClients?: number;
+  loadMessages?: number;
+  loadRate?: number;
+  coldStartRuns?: number;
+  payloadBytes: number;
+  connectConcurrency: number;
+  out?: string;
+  write: boolean;
+}
+
+/** Defaults sized to finish in under 10 minutes on the 2-core machine (docs/benchmarks.md says why). */
+function withDefaults(o: Options) {
+  const q = o.quick;
+  return {
+    ...o,
+    stages: o.stages ?? [...STAGES],
+    latencyClients: o.latencyClients ?? (q ? [20, 100] : [100, 1000]),
+    latencyRates: o.latencyRates ?? (q ? [10, 2] : [20, 2]),
+    latencySeconds: o.latencySeconds ?? (q ? 5 : 15),
+    fanoutClients: o.fanoutClients ?? (q ? [100, 1000] : [1000, 10000]),
+    fanoutRuns: o.fanoutRuns ?? (q ? 1 : 3),
+    loadClients: o.loadClients ?? (q ? 50 : 200),
+    loadMessages: o.loadMessages ?? (q ? 3 : 10),
+    loadRate: o.loadRate ?? (q ? 20 : 10),
+    coldStartRuns: o.coldStartRuns ?? (q ? 3 : 7),
+  };
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function describeFailure(where: string, f: DeliveryFailure): string {
+  const logs = f.logLines.length ? ` Stack log lines: ${f.logLines.slice(-5).join(' || ')}` : '';
+  return `${where}: ${f.kind === 'lost' ? 'LOST frame' : 'DUPLICATE frame'}: ${f.explanation}${logs}`;
+}
+
+async function main(): Promise<number> {
+  const o = withDefaults(program.parse().opts<Options>());
+  const started = new Date();
+  const t0 = performance.now();
+  const stageMs: Record<string, number> = {};
+  const results: BenchResults = {
+    meta: {
+      date: started.toISOString().slice(0, 10),
+      startedAt: started.toISOString(),
+      durationMs: 0,
+      commit: gitCommit(),
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      quick: o.quick,
+      options: { ...o },
+      stageMs,
+    },
+    prices: PRICE_SHEET,
+    failures: [],
+  };
+  const log = (line: string) =>
+    console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+  const stage = async <T>(name: Stage, fn: () => Promise<T>): Promise<T | undefined> => {
+    if (!o.stages.includes(name)) return undefined;
+    const s = performance.now();
+    log(`${name}: start`);
+    try {
+      return await fn();
+    } finally {
+      stageMs[name] = Math.round(performance.now() - s);
+      log(`${name}: done in ${(stageMs[name] / 1000).toFixed(0)} s`);
+    }
+  };
+
+  const derived = writeDerivedTemplate(path.join(ROOT, 'template.yaml'), path.join(__dirname, 'naive'));
+  const pool = await ClientPool.start();
+  try {
+    results.coldStart = await stage('cold', () => coldStartStage(derived.path, o.coldStartRuns));
+
+    results.floor = await stage('floor', async () => {
+      const out = [];
+      for (const size of o.fanoutClients) {
+        out.push(await measureFloor(pool, size, { runs: 5, payloadBytes: o.payloadBytes, concurrency: 200 }));
+        log(`floor: ${size} sockets in ${out.at(-1)?.medianFanOutMs.toFixed(1)} ms`);
+      }
+      return out;
+    });
+
+    results.latency = await stage('latency', async () => {
+      const out = [];
+      for (const [i, clients] of o.latencyClients.entries()) {
+        // A fresh stack per size: leaving 1,000 named clients would broadcast 1,000 departures to everyone.
+        const stack = await startBenchStack({
+          templatePath: derived.path,
+          callbackLatencyMs: o.latencyCallbackLatency,
+        });
+        try {
+          const r = await runLatency(stack, pool, {
+            clients,
+            senders: o.latencySenders,
+            messagesPerSecond: o.latencyRates[i] ?? o.latencyRates.at(-1) ?? 1,
+            seconds: o.latencySeconds,
+            payloadBytes: o.payloadBytes,
+            concurrency: o.connectConcurrency,
+          });
+          out.push(r);
+          log(
+            `latency: ${clients} clients p50 ${r.latencyMs.p50.toFixed(1)} ms p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.framesPerSecond.toFixed(0)} frames/s`,
+          );
+          if (r.failure) results.failures.push(describeFailure(`latency ${clients}`, r.failure));
+        } finally {
+          await stack.stop();
+          await pool.closeAll();
+        }
+      }
+      return out;
+    });
+
+    await stage('fanout', async () => {
+      const stack = await startBenchStack({
+        templatePath: derived.path,
+        callbackLatencyMs: o.callbackLatency,
+      });
+      try {
+        const [first, ...rest] = o.fanoutClients;
+        const points = await runFanOut(stack, pool, {
+          sizes: [first as number],
+          runs: o.fanoutRuns,
+          payloadBytes: o.payloadBytes,
+          concurrency: o.connectConcurrency,
+        });
+        // Chat actions are counted at the first size, before it grows.
+        const actions = await measureActions(stack, pool, first as number, 'fanout-sender', o.payloadBytes);
+        results.actions = {
+          connections: first as number,
+          callbackLatencyMs: o.callbackLatency,
+          costs: actionCosts(actions),
+        };
+        for (const size of rest) {
+          points.push(
+            ...(await runFanOut(stack, pool, {
+              sizes: [size],
+              runs: o.fanoutRuns,
+              payloadBytes: o.payloadBytes,
+              concurrency: o.connectConcurrency,
+              alreadyConnected: points.at(-1)?.connections ?? 0,
+            })),
+          );
+        }
+        for (const p of points) {
+          log(
+            `fanout: ${p.connections} pipeline ${p.medianPipelineMs.toFixed(0)} ms, naive ${p.medianNaiveMs.toFixed(0)} ms`,
+          );
+          if (p.failure) results.failures.push(describeFailure(`fan-out ${p.connections}`, p.failure));
+        }
+        results.fanOut = { callbackLatencyMs: o.callbackLatency, points };
+        results.messageCosts = messageCosts(points);
+      } finally {
+        await stack.stop();
+        await pool.closeAll();
+      }
+    });
+
+    results.load = await stage('load', async () => {
+      const stack = await startBenchStack({
+        templatePath: derived.path,
+        callbackLatencyMs: o.latencyCallbackLatency,
+      });
+      try {
+        const r = await runLoad(stack, pool, {
+          clients: o.loadClients,
+          messagesPerClient: o.loadMessages,
+          messagesPerSecond: o.loadRate,
+          payloadBytes: o.payloadBytes,
+          concurrency: o.connectConcurrency,
+        });
+        log(
+          `load: ${r.delivered}/${r.expectedDeliveries} delivered, ${r.lost} lost, ${r.duplicated} duplicated`,
+        );
+        if (r.failure) results.failures.push(describeFailure('load', r.failure));
+        if (r.timedOut && !r.failure)
+          results.failures.push('load: the run timed out before every frame arrived');
+        return r;
+      } finally {
+        await stack.stop();
+        await pool.closeAll();
+      }
+    });
+  } catch (err) {
+    results.failures.push(`the bench itself failed: ${(err as Error).stack ?? err}`);
+  } finally {
+    await pool.stop();
+  }
+
+  results.meta.durationMs = Math.round(performance.now() - t0);
+  console.log(renderReport(results));
+  if (o.write) {
+    const file =
+      o.out ?? path.join(__dirname, 'results', `${results.meta.date}${o.quick ? '-quick' : ''}.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    log(`results written to ${path.relative(process.cwd(), file)}`);
+  }
+  return results.failures.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(2);
+  },
+);
