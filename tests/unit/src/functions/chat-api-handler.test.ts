@@ -17,7 +17,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { shardOf } from '../../../../src/chat/sharding';
 import { ulidTime } from '../../../../src/chat/ulid';
-import { logger } from '../../../../src/shared/powertools';
 import { lambdaContext, message, setTestEnv, wsEvent } from '../support/events';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number }>;
@@ -564,35 +563,6 @@ describe('the chat-api handler', () => {
       );
       expect(replies()).toHaveLength(0);
     });
-  });
-
-  it('logs JSON with the route, the connection id and the request id as correlation id', async () => {
-    givenConnection({ name: 'alice', nameKey: 'alice' });
-    const lines: string[] = [];
-    const spies = (['info', 'log'] as const).map((method) =>
-      jest.spyOn(console, method).mockImplementation((line: unknown) => {
-        lines.push(String(line));
-      }),
-    );
-    logger.setLogLevel('INFO');
-    try {
-      await invoke(
-        wsEvent('sendPublic', { body: '{"action":"sendPublic","message":"hi"}', requestId: 'corr-42=' }),
-      );
-    } finally {
-      logger.setLogLevel('SILENT');
-      for (const spy of spies) spy.mockRestore();
-    }
-    const entries = lines.map((line) => JSON.parse(line));
-    expect(entries).toContainEqual(
-      expect.objectContaining({
-        message: 'Request handled',
-        route: 'sendPublic',
-        connectionId: ME,
-        correlation_id: 'corr-42=',
-      }),
-    );
-    expect(JSON.parse(publishedEntries()[0]?.Detail ?? '{}').correlationId).toBe('corr-42=');
   });
 
   it('rejects an event that is not a WebSocket event', async () => {
