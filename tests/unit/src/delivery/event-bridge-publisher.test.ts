@@ -1,0 +1,117 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { broadcastEvents, type ChatEvent, DETAIL_TYPES } from '../../../../src/chat/chat-events';
+import { joinedFrame } from '../../../../src/chat/frames';
+import { EventBridgePublisher, EventPublishError } from '../../../../src/delivery/event-bridge-publisher';
+
+const eventBridge = mockClient(EventBridgeClient);
+const delays: number[] = [];
+const publisher = () =>
+  new EventBridgePublisher(new EventBridgeClient({}), 'chat-bus', {
+    maxAttempts: 3,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+  });
+
+const events = (count: number): ChatEvent[] =>
+  broadcastEvents(
+    DETAIL_TYPES.memberJoined,
+    [joinedFrame('alice', { id: '01M7XEE6XS2ZYEQTXP5S60BGES', ts: 1 })],
+    {
+      shardCount: count,
+      correlationId: 'corr',
+      includeMembers: true,
+    },
+  );
+
+const shardsIn = (call: number) =>
+  (eventBridge.commandCalls(PutEventsCommand)[call]?.args[0].input.Entries ?? []).map(
+    (entry) => JSON.parse(entry.Detail ?? '{}').audience.shard,
+  );
+
+const ok = (n: number) => ({
+  FailedEntryCount: 0,
+  Entries: Array.from({ length: n }, (_, i) => ({ EventId: `e${i}` })),
+});
+
+beforeEach(() => {
+  eventBridge.reset();
+  delays.length = 0;
+});
+
+describe('the EventBridge publisher', () => {
+  it('sends chat events to the bus with a fixed source, in calls of at most 10 entries', async () => {
+    eventBridge.on(PutEventsCommand).callsFake((input) => ok(input.Entries.length));
+
+    await publisher().publish(events(25));
+
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([10, 10, 5]);
+    expect(calls[0]?.args[0].input.Entries?.[0]).toMatchObject({
+      EventBusName: 'chat-bus',
+      Source: 'chat.api',
+      DetailType: 'Member Joined',
+    });
+    expect([0, 1, 2].flatMap(shardsIn)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
+
+  it('resends only the entries that failed with a retryable error, after a backoff', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 2,
+        Entries: [
+          { EventId: 'a' },
+          { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' },
+          { EventId: 'c' },
+          { ErrorCode: 'InternalFailure', ErrorMessage: 'oops' },
+        ],
+      })
+      .resolves(ok(2));
+
+    await publisher().publish(events(4));
+
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
+    expect(shardsIn(1)).toEqual([1, 3]);
+    expect(delays).toHaveLength(1);
+  });
+
+  it('throws, without retrying, when an entry fails for a reason retrying cannot fix', async () => {
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 2,
+      Entries: [
+        { EventId: 'a' },
+        { ErrorCode: 'MalformedDetail', ErrorMessage: 'bad' },
+        { ErrorCode: 'ThrottlingException' },
+      ],
+    });
+
+    const publishing = publisher().publish(events(3));
+
+    await expect(publishing).rejects.toBeInstanceOf(EventPublishError);
+    await expect(publishing).rejects.toThrow('PutEvents rejected 1 chat event(s): MalformedDetail');
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it('throws a clear error when retryable failures persist past the attempt limit', async () => {
+    eventBridge.on(PutEventsCommand).callsFake((input) => ({
+      FailedEntryCount: 1,
+      Entries: input.Entries.map((_: unknown, i: number) =>
+        i === 0 ? { ErrorCode: 'InternalFailure' } : { EventId: 'x' },
+      ),
+    }));
+
+    await expect(publisher().publish(events(2))).rejects.toThrow(
+      'PutEvents still failing for 1 chat event(s) after 3 attempts: InternalFailure',
+    );
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(3);
+    expect(delays).toHaveLength(2);
+  });
+
+  it('lets a failing PutEvents call (the API itself) propagate', async () => {
+    eventBridge.on(PutEventsCommand).rejects(new Error('AccessDeniedException'));
+
+    await expect(publisher().publish(events(1))).rejects.toThrow('AccessDeniedException');
+  });
+});
