@@ -13,7 +13,8 @@ import type { ConnectionRecord, ConnectionStore, NameClaim } from '../chat/ports
  * Single-table layout (docs/architecture.md):
  * - connection item: pk `CONN#<connectionId>`; `shard` puts it in the ByShard index.
  * - name item: pk `NAME#<lowercased name>`; `memberList` puts it in the sparse Members index.
- * Both carry `expiresAt` (TTL) because $disconnect is not guaranteed.
+ * Both carry `expiresAt` (TTL) because $disconnect is not guaranteed. Every attribute in an
+ * expression goes through ExpressionAttributeNames: `shard` and `name` are DynamoDB reserved words.
  */
 export const SHARD_INDEX = 'ByShard';
 export const MEMBERS_INDEX = 'Members';
@@ -71,7 +72,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         new PutCommand({
           TableName: this.tableName,
           Item: claimItem(claim),
-          ConditionExpression: 'attribute_not_exists(pk) OR connectionId = :me OR expiresAt < :now',
+          ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :me OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#pk': 'pk', '#owner': 'connectionId', '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: { ':me': claim.connectionId, ':now': nowSeconds },
         }),
       );
@@ -88,7 +90,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         new PutCommand({
           TableName: this.tableName,
           Item: claimItem(claim),
-          ConditionExpression: 'connectionId = :owner AND claimedAt = :claimedAt',
+          ConditionExpression: '#owner = :owner AND #claimedAt = :claimedAt',
+          ExpressionAttributeNames: { '#owner': 'connectionId', '#claimedAt': 'claimedAt' },
           ExpressionAttributeValues: { ':owner': previous.connectionId, ':claimedAt': previous.claimedAt },
         }),
       );
@@ -112,9 +115,9 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: connectionKey(connectionId),
-          UpdateExpression: 'SET #name = :name, nameKey = :nameKey',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#name': 'name' },
+          UpdateExpression: 'SET #name = :name, #nameKey = :nameKey',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#name': 'name', '#nameKey': 'nameKey' },
           ExpressionAttributeValues: { ':name': name, ':nameKey': key },
           ReturnValues: 'ALL_OLD',
         }),
@@ -133,7 +136,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         new DeleteCommand({
           TableName: this.tableName,
           Key: nameKey(key),
-          ConditionExpression: 'connectionId = :me',
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'connectionId' },
           ExpressionAttributeValues: { ':me': connectionId },
         }),
       );
@@ -164,7 +168,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: MEMBERS_INDEX,
-          KeyConditionExpression: 'memberList = :members',
+          KeyConditionExpression: '#memberList = :members',
+          ExpressionAttributeNames: { '#memberList': 'memberList' },
           ExpressionAttributeValues: { ':members': MEMBER_LIST },
           ExclusiveStartKey,
         }),
@@ -185,7 +190,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: SHARD_INDEX,
-          KeyConditionExpression: 'shard = :shard',
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': 'shard' },
           ExpressionAttributeValues: { ':shard': shard },
           ExclusiveStartKey,
         }),

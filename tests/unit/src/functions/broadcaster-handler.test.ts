@@ -159,7 +159,8 @@ describe('the broadcaster handler', () => {
       expect(query).toMatchObject({
         TableName: 'chat-table',
         IndexName: 'ByShard',
-        KeyConditionExpression: 'shard = :shard',
+        KeyConditionExpression: '#shard = :shard',
+        ExpressionAttributeNames: { '#shard': 'shard' },
         ExpressionAttributeValues: { ':shard': 2 },
       });
     }
@@ -207,7 +208,7 @@ describe('the broadcaster handler', () => {
     expect(delivered().get('a=')).toEqual([joinedFrame, members]);
     expect(delivered().get('b=')).toEqual([joinedFrame, members]);
     expect(dynamo.commandCalls(QueryCommand, { IndexName: 'Members' })[0]?.args[0].input).toMatchObject({
-      KeyConditionExpression: 'memberList = :members',
+      KeyConditionExpression: '#memberList = :members',
     });
   });
 

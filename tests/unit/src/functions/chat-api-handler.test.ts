@@ -118,7 +118,7 @@ describe('the chat-api handler', () => {
 
       const nameDelete = dynamo.commandCalls(DeleteCommand, { Key: { pk: 'NAME#alice' } })[0];
       expect(nameDelete?.args[0].input).toMatchObject({
-        ConditionExpression: 'connectionId = :me',
+        ConditionExpression: '#owner = :me',
         ExpressionAttributeValues: { ':me': ME },
       });
       const entries = publishedEntries();
@@ -179,7 +179,7 @@ describe('the chat-api handler', () => {
         connectionId: ME,
         memberList: 'members',
       });
-      expect(claim?.ConditionExpression).toContain('attribute_not_exists(pk)');
+      expect(claim?.ConditionExpression).toContain('attribute_not_exists(#pk)');
       const update = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(update?.ExpressionAttributeValues).toMatchObject({ ':name': 'Alice', ':nameKey': 'alice' });
       // The claim is written before the connection is updated (ordered single-item writes).
@@ -294,11 +294,11 @@ describe('the chat-api handler', () => {
       };
       dynamo
         .on(PutCommand, {
-          ConditionExpression: 'attribute_not_exists(pk) OR connectionId = :me OR expiresAt < :now',
+          ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :me OR #expiresAt < :now',
         })
         .rejects(conditionFailed());
       dynamo
-        .on(PutCommand, { ConditionExpression: 'connectionId = :owner AND claimedAt = :claimedAt' })
+        .on(PutCommand, { ConditionExpression: '#owner = :owner AND #claimedAt = :claimedAt' })
         .resolves({});
       dynamo.on(GetCommand, { Key: { pk: 'NAME#bob' } }).resolves({ Item: orphan });
       dynamo.on(GetCommand, { Key: { pk: 'CONN#OTHER=' } }).resolves({});
