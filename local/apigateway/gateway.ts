@@ -41,7 +41,7 @@ export interface GatewayInvoker {
 /** Things worth a console line that no Lambda invocation report covers. */
 export type GatewayActivity =
   | { type: 'connect'; apiId: string; connectionId: string; sourceIp: string }
-  | { type: 'reject'; apiId: string; connectionId: string; statusCode: number }
+  | { type: 'reject'; apiId: string; connectionId: string; statusCode: number; message?: string }
   | { type: 'disconnect'; apiId: string; connectionId: string; statusCode: number; reason: string }
   | { type: 'close'; apiId: string; connectionId: string; statusCode: number; reason: string }
   | { type: 'forbidden'; apiId: string; connectionId: string }
@@ -247,6 +247,7 @@ export class WebSocketGateway {
     const route = runtime.routes.get('$connect');
     let status = 200;
     let rejectBody = '';
+    let failure: string | undefined;
     const pending: PendingConnection = { api: runtime, queued: [] };
     this.pending.set(ctx.connectionId, pending);
     try {
@@ -268,6 +269,10 @@ export class WebSocketGateway {
             ctx.connectionId,
             requestId,
           );
+          failure =
+            result === TIMED_OUT
+              ? 'integration timed out'
+              : `${result.error.errorType}: ${result.error.errorMessage}`;
           this.counters.integrationErrors++;
         } else {
           status = statusOf(result.payload);
@@ -285,6 +290,7 @@ export class WebSocketGateway {
         apiId: api.apiId,
         connectionId: ctx.connectionId,
         statusCode: status,
+        message: failure,
       });
       rejectHandshake(socket, this.stopping ? 503 : status, rejectBody);
       return;

@@ -1,17 +1,24 @@
-import { Sender } from 'ws';
 import { FrameSizeWatcher } from '../../../../local/apigateway/frame-size-watcher';
 
-// Real client frames (masked, as browsers send them) built with ws's own Sender.
+// A client frame as RFC 6455 section 5.2 lays it out (clients always mask their frames).
 function clientFrame(payload: Buffer, opcode: 1 | 2 | 9 = 1, fin = true): Buffer {
-  const parts = Sender.frame(payload, {
-    fin,
-    mask: true,
-    maskBuffer: Buffer.alloc(4, 7),
-    opcode,
-    readOnly: false,
-    rsv1: false,
-  });
-  return Buffer.concat(parts);
+  const mask = Buffer.from([1, 2, 3, 4]);
+  let header: Buffer;
+  if (payload.length < 126) {
+    header = Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | payload.length]);
+  } else if (payload.length < 65536) {
+    header = Buffer.alloc(4);
+    header[0] = (fin ? 0x80 : 0) | opcode;
+    header[1] = 0x80 | 126;
+    header.writeUInt16BE(payload.length, 2);
+  } else {
+    header = Buffer.alloc(10);
+    header[0] = (fin ? 0x80 : 0) | opcode;
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(BigInt(payload.length), 2);
+  }
+  const masked = Buffer.from(payload.map((byte, i) => byte ^ (mask[i % 4] as number)));
+  return Buffer.concat([header, mask, masked]);
 }
 
 describe('FrameSizeWatcher', () => {
