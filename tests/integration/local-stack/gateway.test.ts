@@ -13,6 +13,9 @@ import { type EchoedEvent, FIXTURE_TEMPLATE, HandshakeRejected, TestClient, wait
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
+// Jest applies testTimeout globally, not per project; starting a stack builds every function.
+jest.setTimeout(60_000);
+
 describe('the local WebSocket gateway', () => {
   let stack: LocalStack;
   let management: ApiGatewayManagementApiClient;
