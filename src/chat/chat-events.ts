@@ -88,6 +88,11 @@ export const chatEventEnvelopeSchema = z.looseObject({
 
 export type ChatEventEnvelope = z.infer<typeof chatEventEnvelopeSchema>;
 
-/** Parses the event as the broadcaster receives it from EventBridge; throws on anything else. */
-export const parseChatEventEnvelope = (event: unknown): ChatEventEnvelope & { detail: ChatEventDetail } =>
-  chatEventEnvelopeSchema.parse(event) as ChatEventEnvelope & { detail: ChatEventDetail };
+/**
+ * Validates the event as the broadcaster receives it from EventBridge; throws on anything else.
+ * Returns the event itself rather than zod's copy, so frames keep the key order frames.ts gave them.
+ */
+export const parseChatEventEnvelope = (event: unknown): ChatEventEnvelope & { detail: ChatEventDetail } => {
+  chatEventEnvelopeSchema.parse(event);
+  return event as ChatEventEnvelope & { detail: ChatEventDetail };
+};
