@@ -117,13 +117,17 @@ function consoleLog(quiet: boolean): StackLog {
   };
 }
 
+/** A mistake in how the CLI was called: the message says it all, no stack trace needed. */
+class UsageError extends Error {}
+
 /** The message a user needs for the errors that have a known cause; undefined for the others. */
 function explain(error: unknown): string | undefined {
-  if (error instanceof PortInUseError) return error.message;
+  if (error instanceof PortInUseError || error instanceof UsageError) return error.message;
   if (error instanceof TemplateError) return `Template error: ${error.message}`;
   if (error instanceof BuildError) {
-    const details = error.failures.map((failure) => `  ${failure.logicalId}: ${failure.message}`).join('\n');
-    return `Build failed: ${error.message}${details && !error.message.includes(details) ? `\n${details}` : ''}`;
+    const missing = error.failures.filter((failure) => !error.message.includes(failure.message));
+    const details = missing.map((failure) => `\n  ${failure.logicalId}: ${failure.message}`).join('');
+    return `Build failed: ${error.message}${details}`;
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' && error instanceof Error) return error.message;
@@ -140,7 +144,7 @@ function fail(error: unknown): never {
 
 function templatePathOf(template: string): string {
   const resolved = path.resolve(template);
-  if (!existsSync(resolved)) throw new Error(`Template not found: ${resolved} (pass --template <file>)`);
+  if (!existsSync(resolved)) throw new UsageError(`Template not found: ${resolved} (pass --template <file>)`);
   return resolved;
 }
 
@@ -158,7 +162,7 @@ async function start(opts: {
   const templatePath = templatePathOf(opts.template);
   const defaultWeb = path.resolve('web/dist');
   const webRoot = opts.web ? path.resolve(opts.web) : existsSync(defaultWeb) ? defaultWeb : undefined;
-  if (webRoot && !existsSync(webRoot)) throw new Error(`Web root not found: ${webRoot}`);
+  if (webRoot && !existsSync(webRoot)) throw new UsageError(`Web root not found: ${webRoot}`);
   const log = consoleLog(Boolean(opts.quiet));
   const options: LocalStackOptions = {
     templatePath,
@@ -271,12 +275,12 @@ async function invoke(functionId: string, eventFile: string, opts: { template: s
   try {
     event = JSON.parse(eventText);
   } catch (error) {
-    throw new Error(`${eventFile} is not JSON: ${(error as Error).message}`);
+    throw new UsageError(`${eventFile} is not JSON: ${(error as Error).message}`);
   }
   const model = await loadStack(templatePath);
   const fn = model.functions.find((candidate) => candidate.logicalId === functionId);
   if (!fn) {
-    throw new Error(
+    throw new UsageError(
       `No function ${functionId} in ${templatePath}; functions: ${model.functions.map((f) => f.logicalId).join(', ')}`,
     );
   }
@@ -312,7 +316,7 @@ async function invoke(functionId: string, eventFile: string, opts: { template: s
       templatePath,
       port: 0,
       log: {
-        warn: (message) => process.stderr.write(`${palette.yellow('warning')} ${message}\n`),
+        // The template's warnings are npm start's business; here they would bury the result.
         functionLog: (_f, line) => process.stderr.write(`${formatFunctionLogLine(line, palette)}\n`),
       },
     });
