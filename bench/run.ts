@@ -47,6 +47,7 @@ const program = new Command()
     list(num),
   )
   .option('--latency-senders <n>', 'clients that send, round robin', int, 10)
+  .option('--latency-named <n>', 'how many latency clients set a name (joins cost O(n^2) frames)', int, 100)
   .option('--latency-seconds <n>', 'how long each latency run sends', num)
   .option(
     '--latency-callback-latency <ms>',
@@ -72,6 +73,7 @@ interface Options {
   latencyClients?: number[];
   latencyRates?: number[];
   latencySenders: number;
+  latencyNamed: number;
   latencySeconds?: number;
   latencyCallbackLatency: number;
   fanoutClients?: number[];
@@ -178,6 +180,7 @@ async function main(): Promise<number> {
         try {
           const r = await runLatency(stack, pool, {
             clients,
+            named: o.latencyNamed,
             senders: o.latencySenders,
             messagesPerSecond: o.latencyRates[i] ?? o.latencyRates.at(-1) ?? 1,
             seconds: o.latencySeconds,

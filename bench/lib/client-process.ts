@@ -120,9 +120,21 @@ function nameOne(client: Client, name: string): Promise<void> {
     }, 60_000);
     const listener = (data: WebSocket.RawData): void => {
       const text = data.toString();
-      if (!text.includes('"name"') && !text.includes('"error"')) return;
-      const frame = JSON.parse(text) as { type?: string; name?: string; code?: string; action?: string };
-      if (frame.type === 'name') {
+      if (!text.includes('"name"') && !text.includes('"error"') && !text.includes('"message"')) return;
+      const frame = JSON.parse(text) as {
+        type?: string;
+        name?: string;
+        code?: string;
+        action?: string;
+        message?: string;
+        connectionId?: string;
+      };
+      // API Gateway's own error frame (the integration failed or timed out): no `type`.
+      if (frame.type === undefined && typeof frame.message === 'string' && frame.connectionId) {
+        clearTimeout(timer);
+        client.ws.off('message', listener);
+        reject(new Error(`setName ${name}: API Gateway answered ${JSON.stringify(frame.message)}`));
+      } else if (frame.type === 'name') {
         clearTimeout(timer);
         client.ws.off('message', listener);
         client.name = frame.name ?? name;
