@@ -43,8 +43,14 @@ const program = new Command()
   .option('--latency-clients <list>', 'named clients per latency run', list(int))
   .option(
     '--latency-rates <list>',
-    'public messages per second (all senders together), one per latency run',
+    'public messages per second (all senders together), one per latency run; overrides --latency-load',
     list(num),
+  )
+  .option(
+    '--latency-load <frames/s>',
+    'offered deliveries per second in each latency run (rate = load / clients)',
+    num,
+    400,
   )
   .option('--latency-senders <n>', 'clients that send, round robin', int, 10)
   .option('--latency-named <n>', 'how many latency clients set a name (joins cost O(n^2) frames)', int, 100)
@@ -72,6 +78,7 @@ interface Options {
   stages?: Stage[];
   latencyClients?: number[];
   latencyRates?: number[];
+  latencyLoad: number;
   latencySenders: number;
   latencyNamed: number;
   latencySeconds?: number;
@@ -96,13 +103,13 @@ function withDefaults(o: Options) {
     ...o,
     stages: o.stages ?? [...STAGES],
     latencyClients: o.latencyClients ?? (q ? [20, 100] : [100, 1000]),
-    latencyRates: o.latencyRates ?? (q ? [10, 2] : [20, 2]),
-    latencySeconds: o.latencySeconds ?? (q ? 5 : 15),
+    latencyLoad: q && o.latencyLoad === 400 ? 100 : o.latencyLoad,
+    latencySeconds: o.latencySeconds ?? (q ? 5 : 20),
     fanoutClients: o.fanoutClients ?? (q ? [100, 1000] : [1000, 10000]),
     fanoutRuns: o.fanoutRuns ?? (q ? 1 : 3),
-    loadClients: o.loadClients ?? (q ? 50 : 200),
-    loadMessages: o.loadMessages ?? (q ? 3 : 10),
-    loadRate: o.loadRate ?? (q ? 20 : 10),
+    loadClients: o.loadClients ?? (q ? 30 : 100),
+    loadMessages: o.loadMessages ?? (q ? 3 : 5),
+    loadRate: o.loadRate ?? (q ? 5 : 10),
     coldStartRuns: o.coldStartRuns ?? (q ? 3 : 7),
   };
 }
@@ -182,14 +189,14 @@ async function main(): Promise<number> {
             clients,
             named: o.latencyNamed,
             senders: o.latencySenders,
-            messagesPerSecond: o.latencyRates[i] ?? o.latencyRates.at(-1) ?? 1,
+            messagesPerSecond: o.latencyRates?.[i] ?? o.latencyLoad / clients,
             seconds: o.latencySeconds,
             payloadBytes: o.payloadBytes,
             concurrency: o.connectConcurrency,
           });
           out.push(r);
           log(
-            `latency: ${clients} clients p50 ${r.latencyMs.p50.toFixed(1)} ms p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.framesPerSecond.toFixed(0)} frames/s`,
+            `latency: ${clients} clients p50 ${Number(r.latencyMs.p50).toFixed(1)} ms p99 ${Number(r.latencyMs.p99).toFixed(1)} ms, ${r.framesPerSecond.toFixed(0)} frames/s`,
           );
           if (r.failure) results.failures.push(describeFailure(`latency ${clients}`, r.failure));
         } finally {
@@ -212,6 +219,7 @@ async function main(): Promise<number> {
           runs: o.fanoutRuns,
           payloadBytes: o.payloadBytes,
           concurrency: o.connectConcurrency,
+          warmUp: true,
         });
         // Chat actions are counted at the first size, before it grows.
         const actions = await measureActions(stack, pool, first as number, 'fanout-sender', o.payloadBytes);
@@ -228,12 +236,13 @@ async function main(): Promise<number> {
               payloadBytes: o.payloadBytes,
               concurrency: o.connectConcurrency,
               alreadyConnected: points.at(-1)?.connections ?? 0,
+              warmUp: false,
             })),
           );
         }
         for (const p of points) {
           log(
-            `fanout: ${p.connections} pipeline ${p.medianPipelineMs.toFixed(0)} ms, naive ${p.medianNaiveMs.toFixed(0)} ms`,
+            `fanout: ${p.connections} pipeline ${Number(p.medianPipelineMs).toFixed(0)} ms, naive ${Number(p.medianNaiveMs).toFixed(0)} ms`,
           );
           if (p.failure) results.failures.push(describeFailure(`fan-out ${p.connections}`, p.failure));
         }

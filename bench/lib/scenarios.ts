@@ -225,7 +225,15 @@ export interface FanOutPoint {
 export async function runFanOut(
   stack: BenchStack,
   pool: ClientPool,
-  o: { sizes: number[]; runs: number; payloadBytes: number; concurrency: number; alreadyConnected?: number },
+  o: {
+    sizes: number[];
+    runs: number;
+    payloadBytes: number;
+    concurrency: number;
+    alreadyConnected?: number;
+    /** One unmeasured broadcast per design first (needed once per stack: cold starts). */
+    warmUp: boolean;
+  },
 ): Promise<FanOutPoint[]> {
   const points: FanOutPoint[] = [];
   let connected = o.alreadyConnected ?? 0;
@@ -249,7 +257,7 @@ export async function runFanOut(
     let naiveCounts: CallCounts | undefined;
     let failure: DeliveryFailure | undefined;
     // Run 0 warms both designs (cold starts, one environment per shard) and is not counted.
-    for (let run = 0; run <= o.runs; run++) {
+    for (let run = o.warmUp ? 0 : 1; run <= o.runs; run++) {
       // Pipeline: the sender's sendPublic frame -> the last of `size` recipients.
       let before = stack.counts();
       const p = await pool.run({
