@@ -1,0 +1,1 @@
+export { startXraySink, type XraySink } from './xray-sink';
