@@ -293,6 +293,20 @@ describe('LambdaService.invoke', () => {
   });
 });
 
+describe('LambdaService.close', () => {
+  it('stops every environment and fails invocations made afterwards', async () => {
+    const s = service([fn('sleepy')]);
+    await Promise.all([s.invoke('sleepy', { ms: 50 }), s.invoke('sleepy', { ms: 50 })]);
+    expect(s.stats().environments).toBe(2);
+    await s.close();
+    expect(s.stats().environments).toBe(0);
+    await expect(s.invoke('sleepy', { ms: 1 })).resolves.toMatchObject({
+      ok: false,
+      error: { errorType: 'ServiceException' },
+    });
+  });
+});
+
 describe('LambdaService.invokeAsync', () => {
   it('retries a failing async invocation, then sends the event to the DLQ and the record to OnFailure', async () => {
     const dead: { arn: string; body: string; attributes: Record<string, string> }[] = [];
