@@ -212,6 +212,7 @@ describe('loadStack with the SAM fixture', () => {
       Encoded: 'aGVsbG8=',
       Cidrs: '10.0.0.0/24|10.0.1.0/24',
       Split: 'b',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${} that Fn::Sub leaves
       Literal: 'cost ${Amount} in aws amazonaws.com 123456789012',
       SubVars: 'production-fixed',
       Imported: 'shared-vpc',
@@ -411,6 +412,7 @@ describe('loadStack errors', () => {
 
   it('reports a GetAtt of an unknown resource inside a Sub', async () => {
     const err = await loadError(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub syntax, not a JS template
       "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${Ghost.Arn}-x'\n",
     );
     expect(err.message).toMatch(/:5:18: Fn::GetAtt references unknown resource Ghost$/);
