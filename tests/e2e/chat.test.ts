@@ -13,6 +13,7 @@ const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Generous: the machine is small and shared, and the first invocations are cold starts. */
 const WAIT_MS = 45_000;
+const RECONNECT_WAIT_MS = 90_000;
 const XSS = '<img src=x onerror=alert(1)>';
 
 // Per-project testTimeout in jest.config.js does not reach the tests (jest reads it globally).
@@ -59,8 +60,8 @@ async function waitForNotice(page: Page, text: string): Promise<void> {
   );
 }
 
-async function waitForStatus(page: Page, state: string): Promise<void> {
-  await page.waitForSelector(`#status[data-state="${state}"]`, { timeout: WAIT_MS });
+async function waitForStatus(page: Page, state: string, timeout = WAIT_MS): Promise<void> {
+  await page.waitForSelector(`#status[data-state="${state}"]`, { timeout });
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -133,8 +134,10 @@ describe('the web client in a real browser against the local stack', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    // The stack first: closing the browser first would start $disconnect invocations that the
+    // stack's stop() then races (it left worker threads behind and jest never exited).
     await stack?.stop();
+    await browser?.close();
   });
 
   it('shows each member joining, live, in every page', async () => {
@@ -308,7 +311,8 @@ describe('the web client in a real browser against the local stack', () => {
       [alice, 'alice'],
       [bob, 'bob'],
     ] as const) {
-      await waitForStatus(page, 'open');
+      // Retries back off to 15-30 s while the stack restarts, so this wait is longer than the others.
+      await waitForStatus(page, 'open', RECONNECT_WAIT_MS);
       await page.waitForFunction(
         (n) => document.getElementById('name-current')?.textContent === `You are ${n}.`,
         name,
@@ -322,7 +326,7 @@ describe('the web client in a real browser against the local stack', () => {
     await waitForMembers(alice, ['alice', 'bob', 'carol', 'dave', 'erin']);
     await send(alice, 'Still here after the drop.');
     await waitForMessage(bob, 'public', 'Still here after the drop.');
-  });
+  }, 240_000);
 
   it('raised no script error in any page', () => {
     for (const { name, pageErrors } of users.values())
