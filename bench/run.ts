@@ -14,7 +14,15 @@ import { actionCosts, messageCosts, PRICE_SHEET } from './lib/cost-stage';
 import { writeDerivedTemplate } from './lib/derived-template';
 import { measureFloor } from './lib/floor';
 import { type BenchResults, renderReport } from './lib/report';
-import { type DeliveryFailure, measureActions, runFanOut, runLatency, runLoad } from './lib/scenarios';
+import {
+  type DeliveryFailure,
+  type FanOutPoint,
+  type LatencyResult,
+  measureActions,
+  runFanOut,
+  runLatency,
+  runLoad,
+} from './lib/scenarios';
 import { startBenchStack } from './lib/stack-adapter';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -69,7 +77,7 @@ const program = new Command()
   .option('--load-rate <n>', 'public messages per second in the load run (all clients together)', num)
   .option('--cold-start-runs <n>', 'fresh processes per function', int)
   .option('--payload-bytes <n>', 'size of each chat message text', int, 100)
-  .option('--connect-concurrency <n>', 'WebSocket handshakes in flight while connecting clients', int, 50)
+  .option('--connect-concurrency <n>', 'WebSocket handshakes in flight while connecting clients', int, 16)
   .option('--out <file>', 'results file (default bench/results/<date>.json)')
   .option('--no-write', 'do not write a results file');
 
@@ -156,6 +164,11 @@ async function main(): Promise<number> {
     log(`${name}: start`);
     try {
       return await fn();
+    } catch (err) {
+      // One broken stage must not hide the others' numbers: record it, exit non-zero at the end.
+      results.failures.push(`stage ${name} failed: ${(err as Error).stack ?? err}`);
+      log(`${name}: FAILED: ${(err as Error).message}`);
+      return undefined;
     } finally {
       stageMs[name] = Math.round(performance.now() - s);
       log(`${name}: done in ${(stageMs[name] / 1000).toFixed(0)} s`);
@@ -176,8 +189,9 @@ async function main(): Promise<number> {
       return out;
     });
 
-    results.latency = await stage('latency', async () => {
-      const out = [];
+    await stage('latency', async () => {
+      const out: LatencyResult[] = [];
+      results.latency = out;
       for (const [i, clients] of o.latencyClients.entries()) {
         // A fresh stack per size: leaving 1,000 named clients would broadcast 1,000 departures to everyone.
         const stack = await startBenchStack({
@@ -204,7 +218,6 @@ async function main(): Promise<number> {
           await pool.closeAll();
         }
       }
-      return out;
     });
 
     await stage('fanout', async () => {
@@ -212,42 +225,38 @@ async function main(): Promise<number> {
         templatePath: derived.path,
         callbackLatencyMs: o.callbackLatency,
       });
-      try {
-        const [first, ...rest] = o.fanoutClients;
-        const points = await runFanOut(stack, pool, {
-          sizes: [first as number],
-          runs: o.fanoutRuns,
-          payloadBytes: o.payloadBytes,
-          concurrency: o.connectConcurrency,
-          warmUp: true,
-        });
-        // Chat actions are counted at the first size, before it grows.
-        const actions = await measureActions(stack, pool, first as number, 'fanout-sender', o.payloadBytes);
-        results.actions = {
-          connections: first as number,
-          callbackLatencyMs: o.callbackLatency,
-          costs: actionCosts(actions),
-        };
-        for (const size of rest) {
-          points.push(
-            ...(await runFanOut(stack, pool, {
-              sizes: [size],
-              runs: o.fanoutRuns,
-              payloadBytes: o.payloadBytes,
-              concurrency: o.connectConcurrency,
-              alreadyConnected: points.at(-1)?.connections ?? 0,
-              warmUp: false,
-            })),
-          );
-        }
-        for (const p of points) {
-          log(
-            `fanout: ${p.connections} pipeline ${Number(p.medianPipelineMs).toFixed(0)} ms, naive ${Number(p.medianNaiveMs).toFixed(0)} ms`,
-          );
-          if (p.failure) results.failures.push(describeFailure(`fan-out ${p.connections}`, p.failure));
-        }
-        results.fanOut = { callbackLatencyMs: o.callbackLatency, points };
+      // Filled as it goes, so a failure at 10,000 connections keeps the 1,000-connection numbers.
+      const points: FanOutPoint[] = [];
+      results.fanOut = { callbackLatencyMs: o.callbackLatency, points };
+      const done = (p: FanOutPoint) => {
+        points.push(p);
         results.messageCosts = messageCosts(points);
+        log(
+          `fanout: ${p.connections} pipeline ${Number(p.medianPipelineMs).toFixed(0)} ms, naive ${Number(p.medianNaiveMs).toFixed(0)} ms`,
+        );
+        if (p.failure) results.failures.push(describeFailure(`fan-out ${p.connections}`, p.failure));
+      };
+      try {
+        for (const [i, size] of o.fanoutClients.entries()) {
+          const [point] = await runFanOut(stack, pool, {
+            sizes: [size],
+            runs: o.fanoutRuns,
+            payloadBytes: o.payloadBytes,
+            concurrency: o.connectConcurrency,
+            alreadyConnected: points.at(-1)?.connections ?? 0,
+            warmUp: i === 0,
+          });
+          if (point) done(point);
+          if (i === 0) {
+            // Chat actions are counted at the first size, before it grows.
+            const actions = await measureActions(stack, pool, size, 'fanout-sender', o.payloadBytes);
+            results.actions = {
+              connections: size,
+              callbackLatencyMs: o.callbackLatency,
+              costs: actionCosts(actions),
+            };
+          }
+        }
       } finally {
         await stack.stop();
         await pool.closeAll();
