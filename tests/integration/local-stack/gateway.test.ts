@@ -115,6 +115,13 @@ describe('the local WebSocket gateway', () => {
       await expect(connect('?throw=1')).rejects.toEqual(new HandshakeRejected(500));
     });
 
+    it('answers GoneException to a PostToConnection made inside $connect (unconfirmed in AWS)', async () => {
+      const client = await connect('?selfPost=1');
+      const { connectionId } = (await client.echo()).requestContext;
+      expect(await recordedEvent('SELFPOST', connectionId)).toEqual({ outcome: 'GoneException' });
+      expect(client.frames).toHaveLength(1);
+    });
+
     it('answers 404 for a path that is not a stage', async () => {
       await expect(TestClient.open(`${stack.siteUrl.replace('http', 'ws')}/nope`)).rejects.toEqual(
         new HandshakeRejected(404),
