@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
@@ -62,11 +63,16 @@ export interface LambdaServiceOptions {
    */
   asyncRetryDelaysMs?: number[];
   /**
-   * Local cap on concurrent environments per function (default 16). Beyond it invocations wait for a
-   * free environment instead of starting another worker; Lambda would scale further (account limit 1000),
-   * but a laptop would not. A function's ReservedConcurrentExecutions throttles as on AWS.
+   * Local cap on concurrent environments per function (default: 4 per CPU core, at least 4). Beyond it
+   * invocations wait for a free environment instead of starting another worker; Lambda would scale
+   * further (account limit 1000), but one machine would not. ReservedConcurrentExecutions throttles as on AWS.
    */
   maxEnvironmentsPerFunction?: number;
+  /**
+   * Honour `--enable-source-maps` in a function's NODE_OPTIONS (default true, as Lambda does). With a
+   * large bundle it costs cold-start time and ~1 s for the first stack trace; false skips it locally.
+   */
+  sourceMaps?: boolean;
   /** Idle environments are stopped after this long (default 10 minutes; Lambda keeps them 5-15 minutes). */
   idleEnvironmentMs?: number;
   /** Use this X-Ray daemon address instead of starting a local UDP sink. */
@@ -148,7 +154,7 @@ export class LambdaService {
       this.pools.set(fn.logicalId, { envs: [], waiters: [] });
     }
     this.delays = options.asyncRetryDelaysMs?.length ? options.asyncRetryDelaysMs : [1000, 2000];
-    this.maxEnvs = Math.max(1, options.maxEnvironmentsPerFunction ?? 16);
+    this.maxEnvs = Math.max(1, options.maxEnvironmentsPerFunction ?? Math.max(4, 4 * availableParallelism()));
     this.xray = options.xrayDaemonAddress
       ? Promise.resolve(undefined)
       : startXraySink().then((sink) => {
@@ -532,6 +538,8 @@ export class LambdaService {
               moduleFormat: bundle.format,
               handlerString: fn.handler,
               logFormat: fn.logFormat,
+              runtime: fn.runtime,
+              sourceMaps: this.options.sourceMaps !== false,
             },
             env: this.environmentVariables(fn, bundle, address, logStream),
             stdout: true,

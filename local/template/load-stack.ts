@@ -84,6 +84,8 @@ const UNEMULATED: Record<string, string> = {
   'AWS::CloudWatch::Dashboard': 'dashboards are not emulated',
   'AWS::Lambda::Version': 'versions are not emulated: $LATEST runs',
   'AWS::Lambda::Alias': 'aliases are not emulated: $LATEST runs',
+  'AWS::CloudFormation::WaitConditionHandle': 'nothing to wait for locally',
+  'AWS::CloudFormation::WaitCondition': 'nothing to wait for locally',
 };
 
 /** Loads a SAM/CloudFormation template and resolves it into a StackModel of local, AWS-shaped values. */
