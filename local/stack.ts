@@ -19,7 +19,7 @@ import {
   startAwsEndpoint,
 } from './endpoint';
 import { EventBridgeService, type EventBridgeStats, type EventSummary } from './eventbridge';
-import { type InvocationReport, LambdaService } from './lambda';
+import { type InvocationReport, LambdaService, type LambdaStats } from './lambda';
 import { SqsService, type SqsStats } from './sqs';
 import { loadStack } from './template';
 import type { FunctionModel, StackModel } from './template/types';
@@ -76,6 +76,9 @@ export interface StackStats {
   aws: AwsCallStats;
   eventBridge: EventBridgeStats;
   sqs: SqsStats;
+  /** Environments, cold starts, throttles, async retries, dead letters, X-Ray segments. */
+  lambda: LambdaStats;
+  /** Per function: invocations, errors, cold starts, summed duration and billed time. */
   functions: Record<string, FunctionStats>;
 }
 
@@ -104,6 +107,18 @@ export class PortInUseError extends Error {
   constructor(readonly port: number) {
     super(`Port ${port} is in use; pass --port`);
   }
+}
+
+/** current - baseline for every number in a tree of counters (for services without a reset). */
+function since<T>(current: T, baseline: T | undefined): T {
+  if (baseline === undefined) return current;
+  if (typeof current === 'number') return (current - ((baseline as number) ?? 0)) as T;
+  if (current === null || typeof current !== 'object' || Array.isArray(current)) return current;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(current)) {
+    out[key] = since(value, (baseline as Record<string, unknown>)[key]);
+  }
+  return out as T;
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -333,6 +348,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
     };
 
+    // SQS and Lambda count from their start; resetStats() keeps a baseline to subtract. Gauges
+    // (environments) are reported as they are.
+    let sqsBaseline: SqsStats | undefined;
+    let lambdaBaseline: LambdaStats | undefined;
+    const lambdaStats = (): LambdaStats => {
+      const current = lambda.stats();
+      return { ...since(current, lambdaBaseline), environments: current.environments };
+    };
+
     let stopped = false;
     return {
       model,
@@ -350,13 +374,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         gateway: liveGateway.stats(),
         aws: endpoint.stats(),
         eventBridge: eventBridge.stats(),
-        sqs: sqs.stats(),
+        sqs: since(sqs.stats(), sqsBaseline),
+        lambda: lambdaStats(),
         functions: structuredClone(functionStats),
       }),
       resetStats: () => {
         liveGateway.resetStats();
         endpoint.resetStats();
         eventBridge.resetStats();
+        sqsBaseline = sqs.stats();
+        lambdaBaseline = lambda.stats();
         functionStats = {};
       },
       async drain() {

@@ -366,6 +366,7 @@ describe('the local WebSocket gateway', () => {
       expect(stats.gateway.postToConnection).toMatchObject({ calls: 1, ok: 1, bytes: 5 });
       expect(stats.functions.ConnectFunction?.invocations).toBe(1);
       expect(stats.functions.MessageFunction?.invocations).toBe(1);
+      expect(stats.lambda).toMatchObject({ invocations: 2, errors: 0 });
       expect(stats.aws.dynamodb?.PutItem).toBe(1);
     });
   });
