@@ -259,6 +259,7 @@ describe('the web client in a real browser against the local stack', () => {
 
     const desktop = path.join(ARTIFACTS, 'conversation.png');
     const phone = path.join(ARTIFACTS, 'conversation-phone.png');
+    await user('alice').page.mouse.move(0, 0); // no hover highlight in the picture
     await user('alice').page.screenshot({ path: desktop });
     await user('bob').page.screenshot({ path: phone });
     // A phone-width page must not scroll sideways.
