@@ -88,6 +88,21 @@ function countsDelta(after: CallCounts, before?: CallCounts): CallCounts {
   };
 }
 
+/**
+ * Waits until the stack has finished everything an action started: a frame just sent may not have
+ * reached the gateway yet when drain() looks, so drain until the counters stop moving.
+ */
+async function settle(stack: BenchStack): Promise<void> {
+  let last = '';
+  for (;;) {
+    await stack.drain();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = JSON.stringify(stack.counts());
+    if (now === last) return;
+    last = now;
+  }
+}
+
 export interface DeliveryFailure {
   kind: 'lost' | 'duplicate';
   detail: AnomalyDetail;
@@ -358,12 +373,10 @@ export async function measureActions(
 ): Promise<ActionCounts[]> {
   const out: ActionCounts[] = [];
   const measure = async (action: string, recipients: number, act: () => Promise<unknown>) => {
-    await stack.drain();
-    await pool.quiet(200, 60_000);
+    await settle(stack);
     const before = stack.counts();
     await act();
-    await stack.drain();
-    await pool.quiet(200, 60_000);
+    await settle(stack);
     out.push({ action, recipients, counts: countsDelta(stack.counts(), before) });
   };
   const me = connected; // the new client's index
