@@ -202,11 +202,12 @@ export function renderReport(r: BenchResults): string {
         [
           'design',
           'recipients',
-          'API Gateway msgs',
-          'Lambda',
-          'DynamoDB',
+          'API Gateway messages',
+          'DynamoDB (est.)',
           'EventBridge',
-          'total per million messages',
+          'Lambda requests',
+          'total without Lambda duration',
+          'Lambda duration (local, upper bound)',
         ],
         r.messageCosts.map((c) => {
           const k = c.costPerMillionMessages;
@@ -214,17 +215,18 @@ export function renderReport(r: BenchResults): string {
             c.design,
             n(c.connections),
             usd(k.apiGatewayMessages),
-            usd(k.lambdaRequests + k.lambdaGbSeconds),
             usd(k.dynamoDbReadUnits + k.dynamoDbWriteUnits),
             usd(k.eventBridgeEvents),
-            usd(k.total),
+            usd(k.lambdaRequests),
+            usd(k.total - k.lambdaGbSeconds),
+            usd(k.lambdaGbSeconds),
           ];
         }),
       ),
     );
     out.push(
       '',
-      `Prices: API Gateway WebSocket $1.00/million messages (32 KB units) and $0.25/million connection minutes; Lambda arm64 $0.20/million requests and $0.0000133334/GB-s; DynamoDB on-demand $0.625/million WRU, $0.125/million RRU; EventBridge $1.00/million custom events (64 KB chunks). Lambda GB-s are measured on this machine (local durations), DynamoDB units are estimated from the counted calls (items under 1 KB).`,
+      `Prices: API Gateway WebSocket $1.00/million messages (32 KB units) and $0.25/million connection minutes; Lambda arm64 $0.20/million requests and $0.0000133334/GB-s; DynamoDB on-demand $0.625/million WRU, $0.125/million RRU; EventBridge $1.00/million custom events (64 KB chunks). Lambda duration is billed time measured on this shared 2-core machine at 1,024 MB, far slower than on Lambda, so it is shown apart as an upper bound; DynamoDB units are estimated from the counted calls (items under 1 KB).`,
     );
   }
 
