@@ -168,7 +168,7 @@ export function renderReport(r: BenchResults): string {
           'PostToConnection',
           'Lambda invocations',
           'per 1,000 deliveries: DynamoDB / EventBridge / Lambda',
-          '$ per million actions',
+          '$ per million actions (without Lambda duration)',
         ],
         r.actions.costs.map((a) => {
           const ddb = Object.entries(a.counts.dynamodb)
@@ -188,7 +188,7 @@ export function renderReport(r: BenchResults): string {
             per
               ? `${((ddbCalls * 1000) / postCalls).toFixed(1)} / ${((a.counts.eventBridgeEntries * 1000) / postCalls).toFixed(1)} / ${((inv * 1000) / postCalls).toFixed(1)}`
               : '-',
-            usd(a.costPerMillionActions.total),
+            usd(a.costPerMillionActions.total - a.costPerMillionActions.lambdaGbSeconds),
           ];
         }),
       ),
