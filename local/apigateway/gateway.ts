@@ -305,7 +305,8 @@ export class WebSocketGateway {
     socket: Duplex,
     queued: Buffer[],
   ): void {
-    const conn: Connection = { ctx, api: runtime, ws, lastActiveAt: ctx.connectedAt, closing: false };
+    // The idle clock starts when the socket opens, not when $connect began.
+    const conn: Connection = { ctx, api: runtime, ws, lastActiveAt: Date.now(), closing: false };
     this.connections.set(ctx.connectionId, conn);
     this.counters.connectionsOpened++;
     this.options.onActivity?.({

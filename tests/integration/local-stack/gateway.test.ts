@@ -184,7 +184,9 @@ describe('the local WebSocket gateway', () => {
 
     it('drops the returned body of a route without a route response', async () => {
       const client = await connect();
+      const before = stack.stats().gateway.routeInvocations.silent ?? 0;
       client.send({ action: 'silent' });
+      await waitFor(() => stack.stats().gateway.routeInvocations.silent === before + 1);
       await stack.drain();
       client.send({ action: 'echo', after: 'silent' });
       const next = await client.nextJson<{ echo: EchoedEvent }>();
