@@ -55,7 +55,8 @@ export interface ChatListener {
   name(name: string | undefined): void;
   /** An error to show next to the name field, or undefined to clear it. */
   nameError(error: string | undefined): void;
-  entry(entry: LogEntry, removed: readonly LogEntry[]): void;
+  /** A new entry, now at `index` of the conversation (in id order); `removed` were trimmed off the top. */
+  entry(entry: LogEntry, index: number, removed: readonly LogEntry[]): void;
 }
 
 /** Where the accepted name survives a page reload (sessionStorage in the browser). */
@@ -259,8 +260,8 @@ export class ChatClient {
         return;
       default: {
         const entry = entryFromFrame(frame, this.currentName);
-        const { added, removed } = this.log.add(entry);
-        if (added) this.options.listener.entry(entry, removed);
+        const { added, index, removed } = this.log.add(entry);
+        if (added) this.options.listener.entry(entry, index, removed);
       }
     }
   }
@@ -340,8 +341,8 @@ export class ChatClient {
 
   private addLocal(kind: 'error' | 'notice', text: string): void {
     const entry: LogEntry = { key: this.log.nextLocalKey(), kind, ts: this.clock.now(), text, own: false };
-    const { removed } = this.log.add(entry);
-    this.options.listener.entry(entry, removed);
+    const { added, index, removed } = this.log.add(entry);
+    if (added) this.options.listener.entry(entry, index, removed);
   }
 
   private setStatus(status: ConnectionStatus): void {

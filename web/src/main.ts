@@ -201,11 +201,12 @@ function renderEntry(entry: LogEntry): HTMLLIElement {
   return item;
 }
 
-function appendEntry(entry: LogEntry, removed: readonly LogEntry[]): void {
+function insertEntry(entry: LogEntry, index: number, removed: readonly LogEntry[]): void {
   const log = ui.messages;
   const follow = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_THRESHOLD_PX;
   for (const old of removed) log.querySelector(`li[data-key="${CSS.escape(old.key)}"]`)?.remove();
-  log.append(renderEntry(entry));
+  // A message that arrives late (delivery order is not guaranteed) goes where its id sorts.
+  log.insertBefore(renderEntry(entry), log.children[index] ?? null);
   if (follow || entry.own) log.scrollTop = log.scrollHeight;
 }
 
@@ -238,7 +239,7 @@ const listener: ChatListener = {
     ui.nameInput.setAttribute('aria-invalid', String(error !== undefined));
     if (error !== undefined && client.name === undefined) ui.nameInput.focus();
   },
-  entry: appendEntry,
+  entry: insertEntry,
 };
 
 const target = resolveWebSocketUrl(window.location);

@@ -3,10 +3,13 @@
 
 import { type ChatMessageFrame, sameName } from './protocol';
 
+const LOCAL_MARK = '~';
+const isLocalKey = (key: string): boolean => key.includes(LOCAL_MARK);
+
 export type EntryKind = 'public' | 'private' | 'system' | 'error' | 'notice';
 
 export interface LogEntry {
-  /** The server's message id, or a local one (`local-…`) for errors and connection notices. */
+  /** The server's message id (a ULID), or a local key (see nextLocalKey) for errors and notices. */
   key: string;
   kind: EntryKind;
   ts: number;
@@ -45,32 +48,49 @@ export function entryFromFrame(frame: ChatMessageFrame, myName: string | undefin
 }
 
 /**
- * Keeps the last `limit` entries in arrival order and rejects an id it has already seen. Arrival
- * order is what a reader expects in a chat; ids remembered outlive trimmed entries a little so a
- * late duplicate of a trimmed message is still dropped.
+ * Keeps the last `limit` entries in id order and rejects an id it has already seen. Message ids
+ * are ULIDs, which sort by the time the server created them, so a join announcement that arrives
+ * after a message sent later still shows above it (the protocol does not order deliveries).
+ * Local entries sort right after the newest server entry known when they were made, so they stay
+ * where they happened whatever the browser's clock says. Ids are remembered a little longer than
+ * entries are kept, so a late duplicate of a trimmed message is still dropped.
  */
 export class MessageLog {
   private readonly items: LogEntry[] = [];
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
   private localCounter = 0;
+  private newestServerKey = '';
 
   constructor(private readonly limit = 500) {}
 
-  /** Adds the entry unless its key was seen; returns whether it was added and what was trimmed. */
-  add(entry: LogEntry): { added: boolean; removed: LogEntry[] } {
-    if (this.seen.has(entry.key)) return { added: false, removed: [] };
+  /**
+   * Adds the entry unless its key was seen. `index` is where it now is in `entries()` (-1 when
+   * not added, or when it was older than everything kept); `removed` are the entries trimmed.
+   */
+  add(entry: LogEntry): { added: boolean; index: number; removed: LogEntry[] } {
+    if (this.seen.has(entry.key)) return { added: false, index: -1, removed: [] };
     this.remember(entry.key);
-    this.items.push(entry);
-    const removed =
-      this.items.length > this.limit ? this.items.splice(0, this.items.length - this.limit) : [];
-    return { added: true, removed };
+    if (!isLocalKey(entry.key) && entry.key > this.newestServerKey) this.newestServerKey = entry.key;
+    let index = this.items.length;
+    while (index > 0 && (this.items[index - 1] as LogEntry).key > entry.key) index -= 1;
+    this.items.splice(index, 0, entry);
+    const excess = Math.max(0, this.items.length - this.limit);
+    const removed = this.items.splice(0, excess);
+    const kept = index - excess;
+    return {
+      added: kept >= 0,
+      index: kept,
+      removed: kept >= 0 ? removed : removed.filter((e) => e !== entry),
+    };
   }
 
   /** A key for an entry that did not come from the server (errors, connection notices). */
   nextLocalKey(): string {
     this.localCounter += 1;
-    return `local-${this.localCounter}`;
+    // '~' sorts after every character of a ULID, so this lands after the newest server entry
+    // and before any later one; the padded counter orders local entries among themselves.
+    return `${this.newestServerKey}${LOCAL_MARK}${String(this.localCounter).padStart(8, '0')}`;
   }
 
   entries(): readonly LogEntry[] {
