@@ -496,15 +496,15 @@ export class WebSocketGateway {
     }
     switch (req.method) {
       case 'POST':
-        this.track(this.postToConnection(req, res, runtime, connectionId));
+        this.postToConnection(req, res, runtime, connectionId);
         break;
       case 'GET':
         req.resume();
-        this.track(this.getConnection(res, runtime, connectionId));
+        void this.getConnection(res, runtime, connectionId);
         break;
       case 'DELETE':
         req.resume();
-        this.track(this.deleteConnection(res, runtime, connectionId));
+        void this.deleteConnection(res, runtime, connectionId);
         break;
       default:
         req.resume();
@@ -518,46 +518,54 @@ export class WebSocketGateway {
     return conn && conn.api === runtime && !conn.closing ? conn : undefined;
   }
 
-  private async postToConnection(
+  // The hot path of every fan-out: plain listeners and at most one timer, no promise per request.
+  // @connections calls are not tracked for drain(): a function's call belongs to its invocation.
+  private postToConnection(
     req: IncomingMessage,
     res: ServerResponse,
     runtime: ApiRuntime,
     connectionId: string,
-  ): Promise<void> {
+  ): void {
     const stats = this.counters.postToConnection;
     stats.calls++;
+    const limit = this.limits.postBytes;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= this.limits.postBytes) chunks.push(chunk);
-    }
-    if (this.options.callbackLatencyMs) await delay(this.options.callbackLatencyMs);
-    if (size > this.limits.postBytes) {
-      stats.tooLarge++;
-      sendError(res, 413, 'PayloadTooLargeException', 'Message too long');
-      return;
-    }
-    const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-    const conn = this.find(runtime, connectionId);
-    if (!conn) {
-      const pending = this.pending.get(connectionId);
-      if (pending?.api === runtime && this.limits.postDuringConnectStatus === 200) {
-        pending.queued.push(data);
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const answer = (): void => {
+        if (size > limit) {
+          stats.tooLarge++;
+          sendError(res, 413, 'PayloadTooLargeException', 'Message too long');
+          return;
+        }
+        const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+        const conn = this.find(runtime, connectionId);
+        if (!conn) {
+          const pending = this.pending.get(connectionId);
+          if (pending?.api === runtime && this.limits.postDuringConnectStatus === 200) {
+            pending.queued.push(data);
+            stats.ok++;
+            stats.bytes += size;
+            sendEmpty(res, 200);
+            return;
+          }
+          stats.gone++;
+          sendGone(res);
+          return;
+        }
         stats.ok++;
         stats.bytes += size;
+        // PostToConnection delivers text frames; ws would send a Buffer as binary by default.
+        conn.ws.send(data, { binary: false });
         sendEmpty(res, 200);
-        return;
-      }
-      stats.gone++;
-      sendGone(res);
-      return;
-    }
-    stats.ok++;
-    stats.bytes += size;
-    // PostToConnection delivers text frames; ws would send a Buffer as binary by default.
-    conn.ws.send(data, { binary: false });
-    sendEmpty(res, 200);
+      };
+      if (this.options.callbackLatencyMs) setTimeout(answer, this.options.callbackLatencyMs);
+      else answer();
+    });
   }
 
   private async getConnection(res: ServerResponse, runtime: ApiRuntime, connectionId: string): Promise<void> {
@@ -614,7 +622,7 @@ export class WebSocketGateway {
     this.counters = emptyStats(this.connections.size);
   }
 
-  /** Resolves when no $connect, route, $disconnect or @connections request is in flight. */
+  /** Resolves when no $connect, route or $disconnect invocation is in flight. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
