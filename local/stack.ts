@@ -170,7 +170,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error);
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    // A deep accept queue: benchmarks open thousands of sockets at once (Linux caps it at somaxconn).
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', onError);
       resolve();
     });
