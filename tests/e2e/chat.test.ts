@@ -86,7 +86,12 @@ describe('the web client in a real browser against the local stack', () => {
       webRoot: path.join(ROOT, 'web', 'dist'),
     });
 
-  async function openChat(name: string, viewport = { width: 1100, height: 720 }): Promise<User> {
+  async function openChat(
+    name: string,
+    viewport = { width: 1100, height: 720 },
+    query = '',
+    expectedState = 'open',
+  ): Promise<User> {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
     const opened: User = { name, page, context, dialogs: [], pageErrors: [] };
@@ -96,8 +101,8 @@ describe('the web client in a real browser against the local stack', () => {
     });
     page.on('pageerror', (error) => opened.pageErrors.push(error.message));
     users.set(name, opened);
-    await page.goto(`${stack.siteUrl}/`);
-    await waitForStatus(page, 'open');
+    await page.goto(`${stack.siteUrl}/${query}`);
+    await waitForStatus(page, expectedState);
     return opened;
   }
 
@@ -267,6 +272,20 @@ describe('the web client in a real browser against the local stack', () => {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  it('connects to the WebSocket URL given as ?ws=, and explains one that is not a ws:// URL', async () => {
+    // The same stack, named explicitly, as one would name a deployed stack's wss:// URL.
+    const explicit = await openChat('explicit', undefined, `?ws=${encodeURIComponent(stack.webSocketUrl())}`);
+    await send(user('alice').page, 'Anyone on ?ws= there?');
+    await waitForMessage(explicit.page, 'public', 'Anyone on ?ws= there?');
+
+    const wrong = await openChat('wrong', undefined, '?ws=https://example.com/production', 'stopped');
+    expect(await wrong.page.textContent('#name-error')).toBe(
+      '"https://example.com/production" is not a ws:// or wss:// URL.',
+    );
+    await explicit.context.close();
+    await wrong.context.close();
   });
 
   it('keeps the name after a page reload, and the chat carries on', async () => {
