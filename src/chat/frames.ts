@@ -45,6 +45,11 @@ export interface NameFrame {
   name: string;
 }
 
+/** The answer to a keepalive `ping`, so a client can tell a live socket from a half-open one. */
+export interface PongFrame {
+  type: 'pong';
+}
+
 export interface ErrorFrame {
   type: 'error';
   errorMessage: string;
@@ -52,7 +57,14 @@ export interface ErrorFrame {
   action?: string;
 }
 
-export type ServerFrame = MembersFrame | SystemFrame | PublicFrame | PrivateFrame | NameFrame | ErrorFrame;
+export type ServerFrame =
+  | MembersFrame
+  | SystemFrame
+  | PublicFrame
+  | PrivateFrame
+  | NameFrame
+  | PongFrame
+  | ErrorFrame;
 
 /** Frames the broadcaster fans out (carried in EventBridge events). */
 export type BroadcastFrame = SystemFrame | PublicFrame | PrivateFrame;

@@ -37,6 +37,12 @@ export const isChatAction = (value: unknown): value is ChatAction =>
   typeof value === 'string' && (CHAT_ACTIONS as readonly string[]).includes(value);
 
 /** What the $default route answers: the frame was JSON but named no action we know. */
+/**
+ * Keepalive: API Gateway closes a socket after 10 idle minutes, so clients send this now and then.
+ * It has no route of its own (it would cost a route for every deployment); `$default` answers it.
+ */
+export const PING_ACTION = 'ping';
+
 export const unknownAction = (): UnknownActionError => new UnknownActionError(CHAT_ACTIONS);
 
 /** The key that makes names unique ignoring case ("Alice" and "alice" are one name). */

@@ -268,7 +268,7 @@ export class ChatClient {
 
   private handleError(code: string, message: string, action: string | undefined): void {
     if (code === 'UNKNOWN_ACTION' && this.pendingKeepalives > 0) {
-      // The expected answer to a keepalive while the protocol has no `ping` route.
+      // A server from before `ping` existed answers a keepalive this way; drop it too.
       this.pendingKeepalives -= 1;
       return;
     }

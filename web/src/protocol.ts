@@ -46,7 +46,7 @@ export interface GatewayErrorFrame {
   type: 'gateway-error';
   message: string;
 }
-/** A reply to a keepalive, should the server ever answer `ping` with `pong`. */
+/** The server's answer to a keepalive `ping`. */
 export interface PongFrame {
   type: 'pong';
 }
@@ -130,9 +130,9 @@ export const sendPrivateFrame = (to: string, message: string): ClientFrame => ({
   message,
 });
 /**
- * The keepalive. The protocol has no `ping` action yet, so the server routes it to `$default` and
- * answers UNKNOWN_ACTION; the client expects that answer and drops it. Any traffic resets API
- * Gateway's 10-minute idle timer, so this works either way.
+ * The keepalive: `$default` answers it with `pong`. A server from before `ping` existed answers
+ * UNKNOWN_ACTION, which the client also drops. Any traffic resets API Gateway's 10-minute idle
+ * timer, so this works either way.
  */
 export const keepaliveFrame = (): ClientFrame => ({ action: 'ping' });
 

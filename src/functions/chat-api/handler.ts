@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import { ChatService } from '../../chat/chat-service';
 import { ClientError } from '../../chat/errors';
 import { errorFrame, type ServerFrame } from '../../chat/frames';
-import { parseFrame, unknownAction } from '../../chat/rules';
+import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
 import {
   bodyText,
   parseWebSocketEvent,
@@ -52,7 +52,7 @@ const routes: Record<RouteKey, Route> = {
     return undefined;
   },
   $default: async ({ event }) => {
-    frameOf(event);
+    if (frameOf(event).action === PING_ACTION) return { type: 'pong' };
     throw unknownAction();
   },
   setName: async ({ event, connectionId, correlationId }) =>

@@ -495,6 +495,13 @@ describe('the chat-api handler', () => {
   });
 
   describe('$default', () => {
+    it('answers a keepalive ping with a pong to the caller only, publishing nothing', async () => {
+      await invoke(message('$default', { action: 'ping' }));
+
+      expect(replies()).toEqual([{ type: 'pong' }]);
+      expect(publishedEntries()).toEqual([]);
+    });
+
     it('answers UNKNOWN_ACTION naming the valid actions and echoing the action asked for', async () => {
       await invoke(message('$default', { action: 'dance' }));
 
