@@ -79,12 +79,16 @@ describe('route selection', () => {
   });
 
   describe('with the template form', () => {
+    // API Gateway's own ${...} syntax, not a template literal.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: API Gateway selection expression syntax
     it('accepts ${request.body.action} like $request.body.action', () => {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: API Gateway selection expression syntax
       const select = createRouteSelector('${request.body.action}', ['$default', 'join']);
       expect(select('{"action":"join"}')).toBe('join');
     });
 
     it('joins several parts with the literal text between them', () => {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: API Gateway selection expression syntax
       const select = createRouteSelector('${request.body.service}/${request.body.action}', [
         '$default',
         'chat/join',
