@@ -13,7 +13,7 @@ let sender: ChatClient;
 beforeAll(async () => {
   stack = await startLocalStack({ templatePath: 'template.yaml', port: 0, ttlSweepIntervalMs: 0 });
   sender = await ChatClient.connect(stack.webSocketUrl(), 'sender');
-  audience = await connectMany(stack.webSocketUrl(), AUDIENCE, 25);
+  audience = await connectMany(stack.webSocketUrl(), AUDIENCE, 20);
 });
 
 afterAll(async () => {
