@@ -19,11 +19,12 @@ import {
   type FanOutPoint,
   type LatencyResult,
   measureActions,
+  NAME_PREFIX,
   runFanOut,
   runLatency,
   runLoad,
 } from './lib/scenarios';
-import { startBenchStack } from './lib/stack-adapter';
+import { type BenchStack, startBenchStack } from './lib/stack-adapter';
 
 const ROOT = path.resolve(__dirname, '..');
 const STAGES = ['cold', 'floor', 'latency', 'fanout', 'load'] as const;
@@ -63,15 +64,9 @@ const program = new Command()
   .option('--latency-senders <n>', 'clients that send, round robin', int, 10)
   .option('--latency-named <n>', 'how many latency clients set a name (joins cost O(n^2) frames)', int, 100)
   .option('--latency-seconds <n>', 'how long each latency run sends', num)
-  .option(
-    '--latency-callback-latency <ms>',
-    'simulated PostToConnection round trip in the latency and load runs',
-    int,
-    0,
-  )
   .option('--fanout-clients <list>', 'connections for the fan-out runs (ascending)', list(int))
   .option('--fanout-runs <n>', 'measured broadcasts per design and size (after one warm-up)', int)
-  .option('--callback-latency <ms>', 'simulated PostToConnection round trip in the fan-out runs', int, 20)
+  .option('--callback-latency <ms>', 'simulated PostToConnection round trip in every stage', int, 20)
   .option('--load-clients <n>', 'named clients in the load run', int)
   .option('--load-messages <n>', 'public messages each load client sends', int)
   .option('--load-rate <n>', 'public messages per second in the load run (all clients together)', num)
@@ -90,7 +85,6 @@ interface Options {
   latencySenders: number;
   latencyNamed: number;
   latencySeconds?: number;
-  latencyCallbackLatency: number;
   fanoutClients?: number[];
   fanoutRuns?: number;
   callbackLatency: number;
@@ -112,11 +106,12 @@ function withDefaults(o: Options) {
     stages: o.stages ?? [...STAGES],
     latencyClients: o.latencyClients ?? (q ? [20, 100] : [100, 1000]),
     latencyLoad: q && o.latencyLoad === 400 ? 100 : o.latencyLoad,
+    latencyNamed: q && o.latencyNamed === 100 ? 20 : o.latencyNamed,
     latencySeconds: o.latencySeconds ?? (q ? 5 : 20),
     fanoutClients: o.fanoutClients ?? (q ? [100, 1000] : [1000, 10000]),
     fanoutRuns: o.fanoutRuns ?? (q ? 1 : 3),
-    loadClients: o.loadClients ?? (q ? 30 : 100),
-    loadMessages: o.loadMessages ?? (q ? 3 : 5),
+    loadClients: o.loadClients ?? (q ? 30 : 50),
+    loadMessages: o.loadMessages ?? (q ? 3 : 10),
     loadRate: o.loadRate ?? (q ? 5 : 10),
     coldStartRuns: o.coldStartRuns ?? (q ? 3 : 7),
   };
@@ -189,84 +184,85 @@ async function main(): Promise<number> {
       return out;
     });
 
+    // Latency and fan-out share one stack and one growing set of connections: 100 named clients,
+    // then unnamed ones up to 1,000 (latency), then up to 10,000 (fan-out). Starting over for
+    // each would repeat the join broadcasts and thousands of $connects.
+    const sharedStages = o.stages.filter((s) => s === 'latency' || s === 'fanout');
+    let shared: BenchStack | undefined;
+    let connected = 0;
+    const sharedStack = async () => {
+      shared ??= await startBenchStack({ templatePath: derived.path, callbackLatencyMs: o.callbackLatency });
+      return shared;
+    };
+
     await stage('latency', async () => {
       const out: LatencyResult[] = [];
       results.latency = out;
-      for (const [i, clients] of o.latencyClients.entries()) {
-        // A fresh stack per size: leaving 1,000 named clients would broadcast 1,000 departures to everyone.
-        const stack = await startBenchStack({
-          templatePath: derived.path,
-          callbackLatencyMs: o.latencyCallbackLatency,
+      const stack = await sharedStack();
+      for (const clients of o.latencyClients) {
+        const r = await runLatency(stack, pool, {
+          clients,
+          alreadyConnected: connected,
+          named: o.latencyNamed,
+          senders: o.latencySenders,
+          messagesPerSecond: o.latencyRates?.[out.length] ?? o.latencyLoad / clients,
+          seconds: o.latencySeconds,
+          payloadBytes: o.payloadBytes,
+          concurrency: o.connectConcurrency,
         });
-        try {
-          const r = await runLatency(stack, pool, {
-            clients,
-            named: o.latencyNamed,
-            senders: o.latencySenders,
-            messagesPerSecond: o.latencyRates?.[i] ?? o.latencyLoad / clients,
-            seconds: o.latencySeconds,
-            payloadBytes: o.payloadBytes,
-            concurrency: o.connectConcurrency,
-          });
-          out.push(r);
-          log(
-            `latency: ${clients} clients p50 ${Number(r.latencyMs.p50).toFixed(1)} ms p99 ${Number(r.latencyMs.p99).toFixed(1)} ms, ${r.framesPerSecond.toFixed(0)} frames/s`,
-          );
-          if (r.failure) results.failures.push(describeFailure(`latency ${clients}`, r.failure));
-        } finally {
-          await stack.stop();
-          await pool.closeAll();
-        }
+        connected = clients;
+        out.push(r);
+        log(
+          `latency: ${clients} clients p50 ${Number(r.latencyMs.p50).toFixed(1)} ms p99 ${Number(r.latencyMs.p99).toFixed(1)} ms, ${r.framesPerSecond.toFixed(0)} frames/s`,
+        );
+        if (r.failure) results.failures.push(describeFailure(`latency ${clients}`, r.failure));
       }
     });
 
     await stage('fanout', async () => {
-      const stack = await startBenchStack({
-        templatePath: derived.path,
-        callbackLatencyMs: o.callbackLatency,
-      });
+      const stack = await sharedStack();
       // Filled as it goes, so a failure at 10,000 connections keeps the 1,000-connection numbers.
       const points: FanOutPoint[] = [];
       results.fanOut = { callbackLatencyMs: o.callbackLatency, points };
-      const done = (p: FanOutPoint) => {
+      for (const [i, size] of o.fanoutClients.entries()) {
+        if (size < connected)
+          throw new Error(`fan-out size ${size} is below the ${connected} clients already open`);
+        const [p] = await runFanOut(stack, pool, {
+          sizes: [size],
+          runs: o.fanoutRuns,
+          payloadBytes: o.payloadBytes,
+          concurrency: o.connectConcurrency,
+          alreadyConnected: connected,
+          warmUp: i === 0,
+        });
+        connected = size;
+        if (!p) continue;
         points.push(p);
         results.messageCosts = messageCosts(points);
         log(
           `fanout: ${p.connections} pipeline ${Number(p.medianPipelineMs).toFixed(0)} ms, naive ${Number(p.medianNaiveMs).toFixed(0)} ms`,
         );
         if (p.failure) results.failures.push(describeFailure(`fan-out ${p.connections}`, p.failure));
-      };
-      try {
-        for (const [i, size] of o.fanoutClients.entries()) {
-          const [point] = await runFanOut(stack, pool, {
-            sizes: [size],
-            runs: o.fanoutRuns,
-            payloadBytes: o.payloadBytes,
-            concurrency: o.connectConcurrency,
-            alreadyConnected: points.at(-1)?.connections ?? 0,
-            warmUp: i === 0,
-          });
-          if (point) done(point);
-          if (i === 0) {
-            // Chat actions are counted at the first size, before it grows.
-            const actions = await measureActions(stack, pool, size, 'fanout-sender', o.payloadBytes);
-            results.actions = {
-              connections: size,
-              callbackLatencyMs: o.callbackLatency,
-              costs: actionCosts(actions),
-            };
-          }
+        if (i === 0) {
+          // Chat actions are counted at the first size, before it grows.
+          const actions = await measureActions(stack, pool, size, `${NAME_PREFIX}0`, o.payloadBytes);
+          results.actions = {
+            connections: size,
+            callbackLatencyMs: o.callbackLatency,
+            costs: actionCosts(actions),
+          };
         }
-      } finally {
-        await stack.stop();
-        await pool.closeAll();
       }
     });
+    if (shared || sharedStages.length > 0) {
+      await shared?.stop();
+      await pool.closeAll();
+    }
 
     results.load = await stage('load', async () => {
       const stack = await startBenchStack({
         templatePath: derived.path,
-        callbackLatencyMs: o.latencyCallbackLatency,
+        callbackLatencyMs: o.callbackLatency,
       });
       try {
         const r = await runLoad(stack, pool, {

@@ -149,8 +149,13 @@ function explainFailure(stack: BenchStack, reply: RunReply, counts: CallCounts):
 // ---------------------------------------------------------------------------------------------
 // 1. End-to-end latency
 
+/** Names of the latency clients; client 0 is also the fan-out sender when both share a stack. */
+export const NAME_PREFIX = 'user';
+
 export interface LatencyOptions {
   clients: number;
+  /** Clients already open in the pool from an earlier run on the same stack. */
+  alreadyConnected?: number;
   /** How many of the clients set a name (the senders are among them); the rest stay unnamed. */
   named: number;
   senders: number;
@@ -180,9 +185,13 @@ export async function runLatency(
   pool: ClientPool,
   o: LatencyOptions,
 ): Promise<LatencyResult> {
+  // Grows the pool from what an earlier run left connected: indices below `named` get a name.
+  const already = o.alreadyConnected ?? 0;
   const named = Math.max(Math.min(o.named, o.clients), Math.min(o.senders, o.clients));
-  const names = Array.from({ length: o.clients }, (_, i) => (i < named ? `l${o.clients}u${i}` : null));
-  const connect = await openClients(stack, pool, o.clients, names, o.concurrency);
+  const names = Array.from({ length: o.clients - already }, (_, i) =>
+    already + i < named ? `${NAME_PREFIX}${already + i}` : null,
+  );
+  const connect = await openClients(stack, pool, o.clients - already, names, o.concurrency);
   const messages = Math.max(1, Math.round(o.messagesPerSecond * o.seconds));
   const before = stack.counts();
   const reply = await pool.run({
@@ -253,11 +262,11 @@ export async function runFanOut(
   const points: FanOutPoint[] = [];
   let connected = o.alreadyConnected ?? 0;
   for (const size of o.sizes) {
-    // Client 0 is the only named client (the sender): unnamed connections receive every public
+    // Client 0 (named) is the sender; the clients added here stay unnamed: unnamed connections receive every public
     // message but cause no join broadcasts, so 10,000 of them cost 10,000 $connects, not 10,000^2 frames.
     const add = size - connected;
     const names = Array.from({ length: add }, (_, i) =>
-      connected === 0 && i === 0 ? 'fanout-sender' : null,
+      connected === 0 && i === 0 ? `${NAME_PREFIX}0` : null,
     );
     const connect = await openClients(stack, pool, add, names, o.concurrency);
     connected = size;
@@ -299,7 +308,7 @@ export async function runFanOut(
         hardTimeoutMs: 10 * 60_000,
       });
       await armed;
-      const frame = publicFrame(`naive-${runId}`, 'fanout-sender', benchText(runId, 0, o.payloadBytes));
+      const frame = publicFrame(`naive-${runId}`, `${NAME_PREFIX}0`, benchText(runId, 0, o.payloadBytes));
       const t0 = wallClockMs();
       const invoked = await stack.invoke(NAIVE_FUNCTION_ID, {
         requestContext: { routeKey: 'sendmessage', eventType: 'MESSAGE' },
