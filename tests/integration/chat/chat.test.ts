@@ -453,7 +453,7 @@ describe('a race for one name', () => {
     ] as const) {
       const [a, b] = await Promise.all([connect(`${first} a`), connect(`${second} b`)]);
       const from = watcher.mark();
-      // Act: both frames leave in the same tick, so both setName invocations run concurrently.
+      // Act: both frames leave in the same tick, so the two setName invocations run side by side.
       const answers = await Promise.all([a.setName(first), b.setName(second)]);
 
       const winners = answers.filter((frame) => frame.type === 'name');
