@@ -1,6 +1,5 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -65,8 +64,12 @@ const lambdaHandler = async (rawEvent: unknown): Promise<FanOutResult> => {
   return result;
 };
 
-export const handler = middy(lambdaHandler)
+// makeIdempotent, not the makeHandlerIdempotent middleware: in Powertools 2.35 the middleware's
+// error hook deletes the record when a copy is rejected as already in progress, removing the running
+// delivery's lock, so the next copy delivers again (powertools-lambda-typescript#5675).
+const idempotentHandler = makeIdempotent(lambdaHandler, idempotency);
+
+export const handler = middy(idempotentHandler)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { correlationIdPath: 'detail.correlationId', clearState: true }))
-  .use(logMetrics(metrics))
-  .use(makeHandlerIdempotent(idempotency));
+  .use(logMetrics(metrics));

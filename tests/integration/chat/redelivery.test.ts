@@ -103,12 +103,10 @@ describe('an event EventBridge delivers more than once', () => {
     expect([copiesOf(listener, frame), copiesOf(other, frame)]).toEqual([1, 1]);
   });
 
-  // BUG (src/functions/broadcaster, reported): Powertools' makeHandlerIdempotent middleware (2.35.0)
-  // deletes the idempotency record in onError even when its own `before` rejected a duplicate with
-  // IdempotencyAlreadyInProgressError (aws-powertools/powertools-lambda-typescript#5675, fixed by
-  // #5676, not released yet). The rejected copy removes the running delivery's lock, so the next
-  // copy (Lambda's retry of the rejected one) delivers the frames a second time.
-  it.failing('is delivered once when copies arrive while the first delivery is still running', async () => {
+  // Guards against Powertools' makeHandlerIdempotent middleware (2.35.0), which deletes the record
+  // when it rejects a copy as in progress (powertools-lambda-typescript#5675): the next copy would
+  // then deliver again. The broadcaster uses makeIdempotent instead.
+  it('is delivered once when copies arrive while the first delivery is still running', async () => {
     // Prepare: two warm environments, so the copies below start at once.
     const warm = stamped('warm-up');
     await Promise.all(
