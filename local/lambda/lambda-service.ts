@@ -30,6 +30,8 @@ export interface InvocationReport {
   cold: boolean;
   outcome: InvocationOutcome;
   errorType?: string;
+  /** The error's message when the outcome is not 'success' (what Lambda writes to the log). */
+  errorMessage?: string;
   /** Time spent waiting for a free environment when the local cap was reached. */
   queuedMs: number;
   invocationType: 'RequestResponse' | 'Event';
@@ -133,6 +135,11 @@ export class LambdaService {
   private readonly reaper: NodeJS.Timeout;
   private readonly retryTimers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private readonly drainWaiters: (() => void)[] = [];
+  /**
+   * Every worker thread that exists, whether or not its environment is still in a pool: close()
+   * terminates all of them, so none can outlive the service and hold the process open.
+   */
+  private readonly workers = new Set<Worker>();
   private asyncInFlight = 0;
   private nextId = 1;
   private closed = false;
@@ -222,9 +229,11 @@ export class LambdaService {
     this.retryTimers.clear();
     const stops: Promise<unknown>[] = [];
     for (const pool of this.pools.values()) {
-      for (const env of [...pool.envs]) stops.push(this.kill(env, 'the local stack is stopping'));
+      for (const env of [...pool.envs]) stops.push(this.kill(env, STOPPING.errorMessage));
       for (const wake of pool.waiters.splice(0)) wake();
     }
+    // Workers of environments already out of a pool (killed, crashed, timed out) may still be exiting.
+    for (const worker of this.workers) stops.push(worker.terminate());
     await Promise.all(stops);
     await (await this.xray.catch(() => undefined))?.close();
   }
@@ -359,27 +368,30 @@ export class LambdaService {
       return result;
     };
     const fail = (error: LambdaError, outcome: InvocationOutcome): InvokeResult =>
-      finish({ ok: false, error, report: { ...report, outcome, errorType: error.errorType } });
+      finish({
+        ok: false,
+        error,
+        report: { ...report, outcome, errorType: error.errorType, errorMessage: error.errorMessage },
+      });
 
-    if (this.closed)
-      return fail({ errorType: 'ServiceException', errorMessage: 'The local stack is stopping' }, 'crash');
+    if (this.closed) return fail(STOPPING, 'crash');
     const acquired = await this.acquire(fn);
     report.queuedMs = performance.now() - queuedAt;
     if (acquired === 'throttled') {
       return fail({ errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' }, 'throttled');
     }
-    if (acquired === 'closed') {
-      return fail({ errorType: 'ServiceException', errorMessage: 'The local stack is stopping' }, 'crash');
-    }
+    if (acquired === 'closed') return fail(STOPPING, 'crash');
     const { env, cold } = acquired;
     report.cold = cold;
     try {
       const init = await env.ready;
       if ('error' in init) {
         void this.kill(env);
-        return fail(init.error, 'error');
+        return this.closed ? fail(STOPPING, 'crash') : fail(init.error, 'error');
       }
       if (cold) report.initDurationMs = round(init.initMs);
+      // Killed (the service closed) while it started: its worker is gone, nothing may be posted to it.
+      if (env.dead) return fail(this.closed ? STOPPING : ENVIRONMENT_GONE, 'crash');
       const started = performance.now();
       const result = await this.send(env, event, opts.requestId);
       report.durationMs = round(performance.now() - started);
@@ -527,45 +539,49 @@ export class LambdaService {
       env.worker = { terminate: async () => 0 } as unknown as Worker;
       return env;
     }
-    env.ready = this.xray.then(
-      (sink) =>
-        new Promise((resolve) => {
-          const address = this.options.xrayDaemonAddress ?? sink?.address ?? '127.0.0.1:2000';
-          const worker = new Worker(BOOTSTRAP, {
-            workerData: {
-              entryFile: bundle.entryFile,
-              handlerExport: bundle.handlerExport,
-              moduleFormat: bundle.format,
-              handlerString: fn.handler,
-              logFormat: fn.logFormat,
-              runtime: fn.runtime,
-              sourceMaps: this.options.sourceMaps !== false,
+    env.ready = this.xray.then((sink) => {
+      // close() or kill() may have run between start() and here (the sink resolves on a later
+      // microtask): a worker created now would belong to nobody and keep the process alive.
+      if (env.dead || this.closed) return { error: this.closed ? STOPPING : ENVIRONMENT_GONE };
+      return new Promise<{ initMs: number } | { error: LambdaError }>((resolve) => {
+        const address = this.options.xrayDaemonAddress ?? sink?.address ?? '127.0.0.1:2000';
+        const worker = new Worker(BOOTSTRAP, {
+          workerData: {
+            entryFile: bundle.entryFile,
+            handlerExport: bundle.handlerExport,
+            moduleFormat: bundle.format,
+            handlerString: fn.handler,
+            logFormat: fn.logFormat,
+            runtime: fn.runtime,
+            sourceMaps: this.options.sourceMaps !== false,
+          },
+          env: this.environmentVariables(fn, bundle, address, logStream),
+          stdout: true,
+          stderr: true,
+          // No tsx or jest hooks in the environment: it runs the bundle as Lambda's Node.js would.
+          execArgv: [],
+        });
+        env.worker = worker;
+        this.workers.add(worker);
+        this.pipeLogs(fn, worker);
+        worker.on('message', (msg: WorkerMessage) => {
+          if (msg.type === 'ready') resolve({ initMs: msg.initMs });
+          else if (msg.type === 'init-error') resolve({ error: msg.error });
+          else this.onResult(env, msg);
+        });
+        worker.on('error', (err) => this.onCrash(env, err));
+        worker.on('exit', (code) => {
+          this.workers.delete(worker);
+          resolve({
+            error: {
+              errorType: 'Runtime.ExitError',
+              errorMessage: `Runtime exited with error: exit status ${code}`,
             },
-            env: this.environmentVariables(fn, bundle, address, logStream),
-            stdout: true,
-            stderr: true,
-            // No tsx or jest hooks in the environment: it runs the bundle as Lambda's Node.js would.
-            execArgv: [],
           });
-          env.worker = worker;
-          this.pipeLogs(fn, worker);
-          worker.on('message', (msg: WorkerMessage) => {
-            if (msg.type === 'ready') resolve({ initMs: msg.initMs });
-            else if (msg.type === 'init-error') resolve({ error: msg.error });
-            else this.onResult(env, msg);
-          });
-          worker.on('error', (err) => this.onCrash(env, err));
-          worker.on('exit', (code) => {
-            resolve({
-              error: {
-                errorType: 'Runtime.ExitError',
-                errorMessage: `Runtime exited with error: exit status ${code}`,
-              },
-            });
-            this.onCrash(env, undefined, code);
-          });
-        }),
-    );
+          this.onCrash(env, undefined, code);
+        });
+      });
+    });
     return env;
   }
 
@@ -651,6 +667,12 @@ type WorkerMessage =
   | { type: 'fatal'; id: number; error: LambdaError };
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+const STOPPING: LambdaError = { errorType: 'ServiceException', errorMessage: 'The local stack is stopping' };
+const ENVIRONMENT_GONE: LambdaError = {
+  errorType: 'Runtime.ExitError',
+  errorMessage: 'The execution environment stopped before the invocation',
+};
 
 /** `Root=1-{epoch seconds hex}-{24 hex};Parent={16 hex};Sampled=1`, as Lambda sets _X_AMZN_TRACE_ID. */
 export function traceHeader(sampled: boolean): string {

@@ -194,6 +194,16 @@ describe('LambdaService.invoke', () => {
     expect(!result.ok && result.error.trace?.[0]).toBe('ValidationError: bad input: no room');
   });
 
+  it("puts the error's type and message in the invocation report", async () => {
+    await service([fn('fail')]).invoke('fail', { why: 'no room' });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({
+      outcome: 'error',
+      errorType: 'ValidationError',
+      errorMessage: 'bad input: no room',
+    });
+  });
+
   it('shapes a thrown string like Lambda', async () => {
     const result = await service([fn('failString')]).invoke('failString', {});
     expect(result).toMatchObject({
@@ -304,6 +314,43 @@ describe('LambdaService.close', () => {
       ok: false,
       error: { errorType: 'ServiceException' },
     });
+  });
+});
+
+describe('LambdaService.close during a cold start', () => {
+  // A leaked worker thread shows up as MessagePort resources and keeps the process from exiting.
+  const messagePorts = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+
+  it('leaves no worker behind for an invocation that started an environment just before it', async () => {
+    const before = messagePorts();
+    const s = service([fn('context')]);
+    await s.xraySinkReady();
+    // The environment is started synchronously by invoke(); close() runs before its worker would be.
+    const result = s.invoke('context', {});
+    await s.close();
+    await expect(result).resolves.toMatchObject({
+      ok: false,
+      error: { errorType: 'ServiceException', errorMessage: 'The local stack is stopping' },
+      report: { outcome: 'crash', errorType: 'ServiceException' },
+    });
+    expect(s.stats().environments).toBe(0);
+    expect(messagePorts()).toBe(before);
+  });
+
+  it('does not retry or dead-letter an async invocation cut short by close', async () => {
+    const deadLetters: string[] = [];
+    const s = service([fn('fail')], {
+      asyncRetryDelaysMs: [10, 10],
+      deadLetter: async (arn) => {
+        deadLetters.push(arn);
+      },
+    });
+    s.invokeAsync('fail', { why: 'stopping' });
+    await s.close();
+    await s.drain();
+    expect(s.stats()).toMatchObject({ asyncRetries: 0, deadLetters: 0, environments: 0 });
+    expect(deadLetters).toEqual([]);
+    expect(reports.map((r) => r.outcome)).toEqual(['crash']);
   });
 });
 
