@@ -4,7 +4,7 @@
  * non-zero when any frame was lost or duplicated. Never part of `npm test`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -74,7 +74,8 @@ const program = new Command()
   .option('--payload-bytes <n>', 'size of each chat message text', int, 100)
   .option('--connect-concurrency <n>', 'WebSocket handshakes in flight while connecting clients', int, 16)
   .option('--out <file>', 'results file (default bench/results/<date>.json)')
-  .option('--no-write', 'do not write a results file');
+  .option('--no-write', 'do not write a results file')
+  .option('--render <file>', 'print the tables of an earlier results file and exit');
 
 interface Options {
   quick: boolean;
@@ -96,6 +97,7 @@ interface Options {
   connectConcurrency: number;
   out?: string;
   write: boolean;
+  render?: string;
 }
 
 /** Defaults sized to finish in under 10 minutes on the 2-core machine (docs/benchmarks.md says why). */
@@ -132,6 +134,11 @@ function describeFailure(where: string, f: DeliveryFailure): string {
 
 async function main(): Promise<number> {
   const o = withDefaults(program.parse().opts<Options>());
+  if (o.render) {
+    // Re-print a results file's tables (e.g. for docs/benchmarks.md) without measuring anything.
+    console.log(renderReport(JSON.parse(readFileSync(o.render, 'utf8')) as BenchResults));
+    return 0;
+  }
   const started = new Date();
   const t0 = performance.now();
   const stageMs: Record<string, number> = {};

@@ -85,7 +85,10 @@ export function renderReport(r: BenchResults): string {
       r.latency
         .map(
           (l) =>
-            `${n(l.options.clients)} clients: connected at ${n(l.connect.connectsPerSecond)}/s, named in ${ms(l.connect.nameMs)} ms, join broadcasts settled in ${ms(l.connect.joinSettleMs)} ms.`,
+            `${n(l.options.clients)} clients: ${n(l.connect.connectsPerSecond)} $connect/s for the new connections` +
+            (l.connect.named > 0
+              ? `, ${l.connect.named} names set in ${ms(l.connect.nameMs)} ms and their join broadcasts delivered ${ms(l.connect.joinSettleMs)} ms later.`
+              : '.'),
         )
         .join(' '),
     );
@@ -107,6 +110,7 @@ export function renderReport(r: BenchResults): string {
           'naive / pipeline',
           'raw ws floor ms',
           'pipeline / floor',
+          'first recipient ms (pipeline / naive)',
           '$connect/s',
         ],
         r.fanOut.points.map((p) => {
@@ -118,7 +122,8 @@ export function renderReport(r: BenchResults): string {
             x(p.naiveOverPipeline),
             f ? ms(f.medianFanOutMs) : 'n/a',
             f ? x(p.medianPipelineMs / f.medianFanOutMs) : 'n/a',
-            n(p.connect.connectsPerSecond),
+            `${ms(p.medianPipelineFirstMs)} / ${ms(p.medianNaiveFirstMs)}`,
+            p.connect.connections > 0 && p.connect.connectMs > 0 ? n(p.connect.connectsPerSecond) : '-',
           ];
         }),
       ),
