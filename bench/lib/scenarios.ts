@@ -140,7 +140,12 @@ function explainFailure(stack: BenchStack, reply: RunReply, counts: CallCounts):
   }
   const needles = [detail.messageId, detail.recipientName, detail.token].filter((x): x is string => !!x);
   const logLines = stack.recentLogs(
-    (line) => needles.some((n) => line.includes(n)) || /"level":"(ERROR|WARN)"|ERROR|WARN/.test(line),
+    // Function errors and warnings, failed invocations and gateway closes, plus anything naming the message.
+    (line) =>
+      needles.some((n) => line.includes(n)) ||
+      /"level":"(ERROR|WARN)"/.test(line) ||
+      line.startsWith('INVOCATION') ||
+      line.startsWith('GATEWAY'),
     20,
   );
   return { kind: detail.kind, detail, explanation, stackCounts: counts, logLines };
