@@ -4,7 +4,7 @@
  * non-zero when any frame was lost or duplicated. Never part of `npm test`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -295,6 +295,7 @@ async function main(): Promise<number> {
     results.failures.push(`the bench itself failed: ${(err as Error).stack ?? err}`);
   } finally {
     await pool.stop();
+    rmSync(path.dirname(derived.path), { recursive: true, force: true });
   }
 
   results.meta.durationMs = Math.round(performance.now() - t0);

@@ -1,5 +1,5 @@
 /** Builds each function of the (derived) template as `sam build` would and times its module init. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildFunctions } from '../../local/build';
@@ -15,7 +15,18 @@ export interface ColdStartEntry extends ColdStartResult {
 export async function coldStartStage(templatePath: string, runs: number): Promise<ColdStartEntry[]> {
   const model = await loadStack(templatePath);
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'chat-bench-build-'));
-  const built = await buildFunctions(model, { outDir });
+  try {
+    return await measureAll(model, await buildFunctions(model, { outDir }), runs);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function measureAll(
+  model: Awaited<ReturnType<typeof loadStack>>,
+  built: Awaited<ReturnType<typeof buildFunctions>>,
+  runs: number,
+): Promise<ColdStartEntry[]> {
   const out: ColdStartEntry[] = [];
   for (const fn of model.functions) {
     const b = built.get(fn.logicalId);
