@@ -49,7 +49,11 @@ const program = new Command()
   )
   .option('--quick', 'a 1-2 minute smoke run with small sizes', false)
   .option('--stages <list>', `comma-separated subset of ${STAGES.join(',')}`, (v) => v.split(',') as Stage[])
-  .option('--latency-clients <list>', 'named clients per latency run', list(int))
+  .option(
+    '--latency-clients <list>',
+    'clients per latency run (the first --latency-named of them set a name)',
+    list(int),
+  )
   .option(
     '--latency-rates <list>',
     'public messages per second (all senders together), one per latency run; overrides --latency-load',
