@@ -142,7 +142,46 @@ export async function startDynamoDb(
     });
   }
 
+  // Requests handed to dynalite and not answered yet. dynalite throws (an uncaught exception that
+  // kills the host process) when an operation reaches its database after close, so close() lets
+  // these finish first and refuses new ones.
+  let closing = false;
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
+  const settled = (): void => {
+    inFlight -= 1;
+    if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
+  };
+  const toDynalite = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight += 1;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      settled();
+    };
+    // dynalite ends every request it runs with res.end, even when the client has gone.
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      finish();
+      return end(...args);
+    }) as ServerResponse['end'];
+    // A request cut off before its whole body arrived never reaches dynalite's database.
+    req.once('close', () => {
+      if (!req.complete) finish();
+    });
+    dynaliteHandler(req, res);
+  };
+
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (closing) {
+      req.resume();
+      sendJson(res, 500, {
+        __type: `${ERROR_PREFIX}InternalServerError`,
+        message: 'The local stack is stopping',
+      });
+      return;
+    }
     const target = req.headers['x-amz-target'];
     const operation = typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : '';
     if (TTL_OPERATIONS.has(operation)) {
@@ -163,7 +202,7 @@ export async function startDynamoDb(
       });
       return;
     }
-    dynaliteHandler(req, res);
+    toDynalite(req, res);
   };
 
   server.removeAllListeners('request');
@@ -270,6 +309,19 @@ export async function startDynamoDb(
     async close() {
       if (timer) clearInterval(timer);
       await sweeping;
+      closing = true;
+      if (inFlight > 0) {
+        // Bounded: a request dynalite never answers must not hold the stop forever.
+        await new Promise<void>((resolve) => {
+          const limit = setTimeout(resolve, 10_000);
+          limit.unref();
+          idleWaiters.push(() => {
+            clearTimeout(limit);
+            resolve();
+          });
+        });
+      }
+      idleWaiters = [];
       client?.destroy();
       client = undefined;
       server.closeAllConnections?.();

@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -52,6 +54,64 @@ describe('the local DynamoDB with --persist', () => {
     } finally {
       c2.destroy();
       await second.close();
+    }
+  });
+});
+
+describe('the local DynamoDB closing with requests in flight', () => {
+  it('answers or refuses every request and never throws from inside dynalite', async () => {
+    const db = await startDynamoDb(
+      { tables: [{ ...table, tableName: 'busy-table' }] },
+      { ttlSweepIntervalMs: 0 },
+    );
+    // Requests come through another server, as the stack's AWS endpoint hands them over: it is
+    // still open while the database closes.
+    const front = createServer((req, res) => db.handleRequest(req, res));
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    // dynalite throws an uncaught 'Database is closed' for an operation that reaches it after
+    // close(); jest would fail this file with it (and a plain process would crash).
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      let closed = false;
+      const writes: Promise<string>[] = [];
+      const write = (i: number) =>
+        client.send(new PutItemCommand({ TableName: 'busy-table', Item: { pk: { S: `item-${i}` } } })).then(
+          () => 'written',
+          (error: Error) => error.name,
+        );
+      // Writes keep coming, before, during and after the close.
+      for (let i = 0; i < 20; i++) writes.push(write(i));
+      await writes[0];
+      for (let i = 20; i < 40; i++) writes.push(write(i));
+      const closing = db.close().then(() => {
+        closed = true;
+      });
+      for (let i = 40; !closed && i < 2000; i++) {
+        writes.push(write(i));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await closing;
+      // Every request got an answer: written, or refused because the database is stopping.
+      const outcomes = await Promise.all(writes);
+      expect(outcomes[0]).toBe('written');
+      expect(
+        outcomes.filter((outcome) => outcome !== 'written' && outcome !== 'InternalServerError'),
+      ).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      client.destroy();
+      front.closeAllConnections();
+      await new Promise((resolve) => front.close(resolve));
     }
   });
 });
