@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import {
   type GatewayActivity,
@@ -178,11 +178,25 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+/**
+ * Keeps every socket the server accepts, so closing it can end them all: closeAllConnections()
+ * only reaches sockets still speaking HTTP, not upgraded ones, and close() waits for those.
+ */
+function trackSockets(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
     server.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
   });
 }
 
@@ -248,8 +262,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Clients and the SDK keep sockets alive between @connections calls.
     site.keepAliveTimeout = 65_000;
     site.headersTimeout = 66_000;
+    const siteSockets = trackSockets(site);
     await listen(site, options.port ?? 3000, host);
-    cleanups.push(() => closeServer(site));
+    cleanups.push(() => closeServer(site, siteSockets));
     const sitePort = (site.address() as AddressInfo).port;
     const siteHostPort = `${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${sitePort}`;
     if (options.webRoot) staticSite = createStaticSite(options.webRoot);
@@ -358,7 +373,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return { ...since(current, lambdaBaseline), environments: current.environments };
     };
 
-    let stopped = false;
+    let stopping: Promise<void> | undefined;
     return {
       model,
       siteUrl,
@@ -399,10 +414,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           if (activity() === before) return;
         }
       },
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await cleanup();
+      stop() {
+        // A second call waits for the first: both callers see the stack fully stopped.
+        stopping ??= cleanup();
+        return stopping;
       },
     };
   } catch (error) {

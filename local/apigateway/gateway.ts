@@ -83,6 +83,7 @@ interface Connection {
   ctx: ConnectionContext;
   api: ApiRuntime;
   ws: WebSocket;
+  socket: Duplex;
   lastActiveAt: number;
   closing: boolean;
 }
@@ -146,6 +147,12 @@ export class WebSocketGateway {
   private readonly connections = new Map<string, Connection>();
   private readonly pending = new Map<string, PendingConnection>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Every socket handed over by an upgrade, accepted or still in its $connect. The http server
+   * forgets a socket once it is upgraded (closeAllConnections() does not reach it, and close()
+   * waits for it), so the gateway must end each one itself when it closes.
+   */
+  private readonly sockets = new Set<Duplex>();
   private readonly wss: WebSocketServer;
   private readonly sweepTimer: NodeJS.Timeout;
   private counters: GatewayStats;
@@ -206,8 +213,10 @@ export class WebSocketGateway {
     socket.on('error', () => {
       // A client that resets during $connect: nothing to tell anyone.
     });
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     if (this.stopping) {
-      rejectHandshake(socket, 503, '');
+      rejectHandshake(socket, 503, '', true);
       return true;
     }
     if (
@@ -292,7 +301,7 @@ export class WebSocketGateway {
         statusCode: status,
         message: failure,
       });
-      rejectHandshake(socket, this.stopping ? 503 : status, rejectBody);
+      rejectHandshake(socket, this.stopping ? 503 : status, rejectBody, this.stopping);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(runtime, ctx, ws, socket, pending.queued));
@@ -306,7 +315,7 @@ export class WebSocketGateway {
     queued: Buffer[],
   ): void {
     // The idle clock starts when the socket opens, not when $connect began.
-    const conn: Connection = { ctx, api: runtime, ws, lastActiveAt: Date.now(), closing: false };
+    const conn: Connection = { ctx, api: runtime, ws, socket, lastActiveAt: Date.now(), closing: false };
     this.connections.set(ctx.connectionId, conn);
     this.counters.connectionsOpened++;
     this.options.onActivity?.({
@@ -416,7 +425,9 @@ export class WebSocketGateway {
     if (!(limit > 0)) return invocation;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      // A watchdog, not work: the invocation itself keeps the process alive while it runs.
       timer = setTimeout(() => resolve(TIMED_OUT), limit);
+      timer.unref();
     });
     try {
       return await Promise.race([invocation, timeout]);
@@ -627,7 +638,10 @@ export class WebSocketGateway {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Closes every socket with 1001 (no $disconnect is invoked) and stops the timers. */
+  /**
+   * Closes every socket with 1001 (no $disconnect is invoked), refuses handshakes still in their
+   * $connect with 503, and stops the timers. When it resolves, no socket of the gateway is open.
+   */
   async close(): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweepTimer);
@@ -641,16 +655,32 @@ export class WebSocketGateway {
           setTimeout(() => conn.ws.terminate(), 1000).unref();
         }),
     );
+    const accepted = new Set([...this.connections.values()].map((conn) => conn.socket));
+    // Handshakes still waiting for $connect: their integration result no longer matters.
+    for (const socket of this.sockets) {
+      if (!accepted.has(socket)) rejectHandshake(socket, 503, '', true);
+    }
     await Promise.all(closing);
+    // Whatever is left (a socket between upgrade and accept, a client that never reads): cut off.
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
     this.wss.close();
   }
 }
 
-function rejectHandshake(socket: Duplex, status: number, body: string): void {
+/** `destroy`: close the socket once the response is written rather than wait for the client's FIN. */
+function rejectHandshake(socket: Duplex, status: number, body: string, destroy = false): void {
+  if (socket.destroyed || socket.writableEnded) {
+    if (destroy) socket.destroy();
+    return;
+  }
   const length = Buffer.byteLength(body);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${body}`,
+    destroy ? () => socket.destroy() : undefined,
   );
+  // A peer that stops reading would keep 'finish' from ever coming.
+  if (destroy) setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 function sendEmpty(res: ServerResponse, status: number): void {
