@@ -5,7 +5,15 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { BuildError, buildFunctions } from './build';
 import { LambdaService } from './lambda';
-import { COLORS, clock, formatFunctionLogLine, formatInvocationLine, type Palette, PLAIN } from './log';
+import {
+  COLORS,
+  clock,
+  describeInvocationError,
+  formatFunctionLogLine,
+  formatInvocationLine,
+  type Palette,
+  PLAIN,
+} from './log';
 import {
   type LocalStack,
   type LocalStackOptions,
@@ -64,7 +72,7 @@ function consoleLog(quiet: boolean): StackLog {
             cold: report.cold,
             ok: report.outcome === 'success',
             outcome: report.outcome === 'success' ? 'ok' : report.outcome,
-            error: report.errorType,
+            error: describeInvocationError(report.errorType, report.errorMessage),
           },
           palette,
         ),

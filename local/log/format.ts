@@ -106,6 +106,20 @@ export interface InvocationLine {
   error?: string;
 }
 
+const ERROR_MESSAGE_CHARS = 200;
+
+/**
+ * `Type: message` for an invocation line: the first line of the message, shortened, so a failed
+ * async invocation (whose error reaches no caller) says on the console why it failed.
+ */
+export function describeInvocationError(errorType?: string, errorMessage?: string): string | undefined {
+  const firstLine = (errorMessage ?? '').split('\n', 1)[0]?.trim() ?? '';
+  const message =
+    firstLine.length > ERROR_MESSAGE_CHARS ? `${firstLine.slice(0, ERROR_MESSAGE_CHARS - 1)}…` : firstLine;
+  if (errorType && message) return `${errorType}: ${message}`;
+  return errorType || message || undefined;
+}
+
 export function formatInvocationLine(line: InvocationLine, palette: Palette = PLAIN): string {
   const duration = `${line.durationMs < 10 ? line.durationMs.toFixed(1) : Math.round(line.durationMs)} ms`;
   const outcome = line.ok

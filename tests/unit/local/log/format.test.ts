@@ -1,4 +1,4 @@
-import { formatFunctionLogLine, formatInvocationLine } from '../../../../local/log';
+import { describeInvocationError, formatFunctionLogLine, formatInvocationLine } from '../../../../local/log';
 
 describe('formatFunctionLogLine', () => {
   it('turns a Powertools JSON line into level, message and the extra keys', () => {
@@ -65,5 +65,35 @@ describe('formatInvocationLine', () => {
       error: 'TypeError: x is undefined',
     });
     expect(text).toContain('3.2 ms  warm  error: TypeError: x is undefined');
+  });
+});
+
+describe('describeInvocationError', () => {
+  it('joins the error type and message, so a failed async invocation says why on its line', () => {
+    const error = describeInvocationError(
+      'ConditionalCheckFailedException',
+      'The conditional request failed',
+    );
+    expect(error).toBe('ConditionalCheckFailedException: The conditional request failed');
+    expect(
+      formatInvocationLine({
+        functionName: 'BroadcasterFunction',
+        durationMs: 40,
+        cold: false,
+        ok: false,
+        error,
+      }),
+    ).toContain('error: ConditionalCheckFailedException: The conditional request failed');
+  });
+
+  it('keeps the first line of a long message, shortened', () => {
+    const error = describeInvocationError('Error', `${'x'.repeat(300)}\n    at handler (index.js:1:1)`);
+    expect(error).toBe(`Error: ${'x'.repeat(199)}…`);
+  });
+
+  it('shows whichever of type and message it has', () => {
+    expect(describeInvocationError('Sandbox.Timedout', '')).toBe('Sandbox.Timedout');
+    expect(describeInvocationError(undefined, 'no type')).toBe('no type');
+    expect(describeInvocationError(undefined, undefined)).toBeUndefined();
   });
 });
