@@ -327,7 +327,9 @@ export class WebSocketGateway {
     const watcher = new FrameSizeWatcher(this.limits.frameBytes, () =>
       this.closeConnection(conn, CLOSE.tooBig.code, CLOSE.tooBig.reason),
     );
-    socket.on('data', (chunk: Buffer) => watcher.push(chunk));
+    // Before ws's own listener: a whole oversize frame in one chunk must close the connection
+    // before ws parses it and routes it, as API Gateway never hands such a frame to a route.
+    socket.prependListener('data', (chunk: Buffer) => watcher.push(chunk));
     ws.on('message', (data, isBinary) => this.onMessage(conn, data as Buffer, isBinary));
     ws.on('close', (code, reason) => this.onClose(conn, code, reason));
     ws.on('error', () => {

@@ -575,9 +575,9 @@ describe('frames beyond the size limits', () => {
     expect(observer.matching((f) => f.type === 'public', from)).toEqual([]);
   });
 
-  // BUG (local/apigateway, reported): the gateway's frame-size watcher listens to the socket after
-  // ws does, so a whole oversize frame arriving in one chunk is routed before the socket closes.
-  it.failing('does not hand a frame over 32 KB to the integration, as API Gateway does not', async () => {
+  // The gateway's frame-size watcher must see a chunk before ws parses it: a whole oversize frame
+  // arriving in one chunk was once routed before the socket closed.
+  it('does not hand a frame over 32 KB to the integration, as API Gateway does not', async () => {
     const talker = await member('oversize');
     await settle(stack, live());
     stack.resetStats();
