@@ -61,7 +61,7 @@ function lookup(root: unknown, path: string[]): string | undefined {
 }
 
 function parseBody(body: string): unknown {
-  // Cheap pre-check: most non-JSON chat frames never reach JSON.parse.
+  // Cheap pre-check: most frames that are not JSON objects never reach JSON.parse.
   let i = 0;
   while (i < body.length && (body[i] === ' ' || body[i] === '\n' || body[i] === '\r' || body[i] === '\t'))
     i++;
