@@ -185,6 +185,25 @@ export interface LatencyResult {
   failure?: DeliveryFailure;
 }
 
+/**
+ * Runs one send schedule on the client process, waits until the stack is quiet, then accounts for
+ * every (message, recipient) pair and explains the first loss or duplicate, if any.
+ */
+async function runAccounted(stack: BenchStack, pool: ClientPool, request: Parameters<ClientPool['run']>[0]) {
+  const before = stack.counts();
+  const reply = await pool.run(request);
+  await stack.drain();
+  const counts = countsDelta(stack.counts(), before);
+  const failure = explainFailure(stack, reply, counts);
+  const { expected: expectedDeliveries, delivered, lost, duplicated } = reply.ledger;
+  return {
+    reply,
+    counts,
+    deliveries: { expectedDeliveries, delivered, lost, duplicated },
+    ...(failure ? { failure } : {}),
+  };
+}
+
 export async function runLatency(
   stack: BenchStack,
   pool: ClientPool,
@@ -198,8 +217,7 @@ export async function runLatency(
   );
   const connect = await openClients(stack, pool, o.clients - already, names, o.concurrency);
   const messages = Math.max(1, Math.round(o.messagesPerSecond * o.seconds));
-  const before = stack.counts();
-  const reply = await pool.run({
+  const { reply, counts, deliveries, failure } = await runAccounted(stack, pool, {
     runId: `lat${o.clients}`,
     messages,
     senders: Array.from({ length: Math.min(o.senders, o.clients) }, (_, i) => i),
@@ -208,17 +226,11 @@ export async function runLatency(
     idleTimeoutMs: 20_000,
     hardTimeoutMs: 30 * 60_000,
   });
-  await stack.drain();
-  const counts = countsDelta(stack.counts(), before);
-  const failure = explainFailure(stack, reply, counts);
   return {
     options: o,
     connect,
     messages,
-    expectedDeliveries: reply.ledger.expected,
-    delivered: reply.ledger.delivered,
-    lost: reply.ledger.lost,
-    duplicated: reply.ledger.duplicated,
+    ...deliveries,
     latencyMs: reply.latency,
     framesPerSecond: reply.framesPerSecond,
     offeredFramesPerSecond: o.messagesPerSecond * o.clients,
@@ -445,11 +457,10 @@ export async function runLoad(stack: BenchStack, pool: ClientPool, o: LoadOption
   const names = Array.from({ length: o.clients }, (_, i) => `load${i}`);
   const connect = await openClients(stack, pool, o.clients, names, o.concurrency);
   const messages = o.clients * o.messagesPerClient;
-  const before = stack.counts();
   const started = wallClockMs();
   // Round robin over all clients: message m comes from client m % clients, so every client
   // sends its k-th message in round k, at a steady total rate.
-  const reply = await pool.run({
+  const { reply, counts, deliveries, failure } = await runAccounted(stack, pool, {
     runId: 'load',
     messages,
     senders: Array.from({ length: o.clients }, (_, i) => i),
@@ -458,17 +469,11 @@ export async function runLoad(stack: BenchStack, pool: ClientPool, o: LoadOption
     idleTimeoutMs: 30_000,
     hardTimeoutMs: 60 * 60_000,
   });
-  await stack.drain();
-  const counts = countsDelta(stack.counts(), before);
-  const failure = explainFailure(stack, reply, counts);
   return {
     options: o,
     connect,
     messages,
-    expectedDeliveries: reply.ledger.expected,
-    delivered: reply.ledger.delivered,
-    lost: reply.ledger.lost,
-    duplicated: reply.ledger.duplicated,
+    ...deliveries,
     unexpected: reply.ledger.unexpected,
     timedOut: reply.timedOut,
     latencyMs: reply.latency,
