@@ -123,3 +123,25 @@ export const errorFrame = (error: ClientError, action?: string): ErrorFrame => (
   code: error.code,
   ...(action === undefined ? {} : { action }),
 });
+
+export type ServerFrameType = ServerFrame['type'];
+
+/**
+ * Every `type` a server frame can have, at run time. The browser client parses exactly these
+ * (tests/unit/web/protocol.test.ts fails when the two drift apart).
+ */
+export const SERVER_FRAME_TYPES = [
+  'members',
+  'system',
+  'public',
+  'private',
+  'name',
+  'pong',
+  'error',
+] as const satisfies readonly ServerFrameType[];
+
+// Fails to compile when a frame type is added to ServerFrame but not to the list above.
+const everyFrameTypeListed: Exclude<ServerFrameType, (typeof SERVER_FRAME_TYPES)[number]> extends never
+  ? true
+  : false = true;
+void everyFrameTypeListed;

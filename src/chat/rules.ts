@@ -19,10 +19,16 @@ export const MAX_MESSAGE_LENGTH = 2000;
 const codePoints = (text: string): number => [...text].length;
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
+// TextEncoder, not Buffer: this module also runs in the browser (web/src/protocol.ts).
+const utf8 = new TextEncoder();
+/** UTF-8 size of `text`; a text longer than `limit` UTF-16 units is over `limit` bytes anyway. */
+const utf8LengthOver = (text: string, limit: number): boolean =>
+  text.length > limit || utf8.encode(text).byteLength > limit;
+
 /** Parses one incoming frame: size first (cheap and protects the parser), then JSON object. */
 export const parseFrame = (body: string | undefined): Record<string, unknown> => {
   const text = body ?? '';
-  if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) throw new FrameTooLargeError(MAX_FRAME_BYTES);
+  if (utf8LengthOver(text, MAX_FRAME_BYTES)) throw new FrameTooLargeError(MAX_FRAME_BYTES);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,11 +1,16 @@
-import { randomBytes } from 'node:crypto';
-
 // Crockford base32: ULIDs sort lexicographically in time order and avoid ambiguous letters.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10; // 48 bits of milliseconds
 const RANDOM_CHARS = 16; // 80 random bits
 const MAX_TIME = 2 ** 48 - 1;
 const RANDOM_MAX = (1n << 80n) - 1n;
+
+/** 80 random bits from the Web Crypto API (a global in Node and browsers alike, unlike node:crypto). */
+const randomBits80 = (): bigint => {
+  let value = 0n;
+  for (const byte of crypto.getRandomValues(new Uint8Array(10))) value = (value << 8n) | BigInt(byte);
+  return value;
+};
 
 const encode = (value: bigint, length: number): string => {
   let out = '';
@@ -30,7 +35,7 @@ export const ulid = (now: number = Date.now()): string => {
     lastRandom += 1n;
   } else {
     lastTime = now;
-    lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`);
+    lastRandom = randomBits80();
   }
   return encode(BigInt(now), TIME_CHARS) + encode(lastRandom, RANDOM_CHARS);
 };

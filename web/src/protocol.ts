@@ -1,54 +1,45 @@
-// The wire protocol of docs/protocol.md, seen from the browser: parse what the server sends (never
-// trusting its shape), build what the client sends, and pre-check input the way the server will.
+// The wire protocol of docs/protocol.md, seen from the browser. Frame types, limits and name rules
+// come from the server's own modules (src/chat is plain ECMAScript, bundled here by esbuild), so
+// they cannot drift; what stays here is the browser's view: parse what the server sends (never
+// trusting its shape: an older or newer server may send something else), build what the client
+// sends, and pre-check input with the server's rules so most mistakes are explained at once.
 
-export const MAX_NAME_LENGTH = 32;
-export const MAX_MESSAGE_LENGTH = 2000;
-export const MAX_FRAME_BYTES = 8 * 1024;
+import { ClientError, InvalidNameError, MessageTooLongError } from '../../src/chat/errors';
+import type * as Server from '../../src/chat/frames';
+import {
+  type ChatAction,
+  MAX_FRAME_BYTES,
+  MAX_MESSAGE_LENGTH,
+  MAX_NAME_LENGTH,
+  nameKeyOf,
+  type PING_ACTION,
+  validateMessage as serverValidateMessage,
+  validateName as serverValidateName,
+} from '../../src/chat/rules';
 
-export interface MembersFrame {
-  type: 'members';
-  members: string[];
-}
-export interface NameFrame {
-  type: 'name';
-  name: string;
-}
+export { MAX_FRAME_BYTES, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH };
+
+// What the client keeps of each server frame: the legacy keys (publicMessage, ...) are dropped.
+export type MembersFrame = Server.MembersFrame;
+export type NameFrame = Server.NameFrame;
+export type PongFrame = Server.PongFrame;
+/** `code` stays a string: a newer server may send a code this client does not know yet. */
 export interface ErrorFrame {
-  type: 'error';
+  type: Server.ErrorFrame['type'];
   code: string;
-  message: string;
-  action?: string;
+  message: Server.ErrorFrame['errorMessage'];
+  action?: Server.ErrorFrame['action'];
 }
-export interface SystemFrame {
-  type: 'system';
-  id: string;
-  ts: number;
-  text: string;
+/** `event` is optional: servers from before the structured system frames sent only the text. */
+export type SystemFrame = Pick<Server.SystemFrame, 'type' | 'id' | 'ts' | 'text'> & {
   event?: string;
-}
-export interface PublicFrame {
-  type: 'public';
-  id: string;
-  ts: number;
-  from: string;
-  text: string;
-}
-export interface PrivateFrame {
-  type: 'private';
-  id: string;
-  ts: number;
-  from: string;
-  to: string;
-  text: string;
-}
+};
+export type PublicFrame = Pick<Server.PublicFrame, 'type' | 'id' | 'ts' | 'from' | 'text'>;
+export type PrivateFrame = Pick<Server.PrivateFrame, 'type' | 'id' | 'ts' | 'from' | 'to' | 'text'>;
 /** API Gateway's own answer when the Lambda fails: `{"message":"Internal server error",...}`. */
 export interface GatewayErrorFrame {
   type: 'gateway-error';
   message: string;
-}
-/** The server's answer to a keepalive `ping`. */
-export interface PongFrame {
-  type: 'pong';
 }
 
 export type ChatMessageFrame = SystemFrame | PublicFrame | PrivateFrame;
@@ -66,44 +57,6 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 const isTimestamp = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
-/** Parses one text frame; anything malformed or unknown gives `undefined` and is ignored by the caller. */
-export function parseServerFrame(data: unknown): ServerFrame | undefined {
-  if (!isString(data)) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const frame = value as Json;
-  switch (frame.type) {
-    case 'members':
-      return Array.isArray(frame.members) && frame.members.every(isString)
-        ? { type: 'members', members: [...frame.members] }
-        : undefined;
-    case 'name':
-      return isString(frame.name) ? { type: 'name', name: frame.name } : undefined;
-    case 'error': {
-      const message = isString(frame.errorMessage) ? frame.errorMessage : undefined;
-      const code = isString(frame.code) ? frame.code : 'ERROR';
-      if (message === undefined) return undefined;
-      return { type: 'error', code, message, ...(isString(frame.action) ? { action: frame.action } : {}) };
-    }
-    case 'pong':
-      return { type: 'pong' };
-    case 'system':
-    case 'public':
-    case 'private':
-      return parseChatMessage(frame);
-    case undefined:
-      // API Gateway's frames have no `type`, only `message` (and connection/request ids).
-      return isString(frame.message) ? { type: 'gateway-error', message: frame.message } : undefined;
-    default:
-      return undefined;
-  }
-}
-
 function parseChatMessage(frame: Json): ChatMessageFrame | undefined {
   const { id, ts, text } = frame;
   if (!isString(id) || id === '' || !isTimestamp(ts) || !isString(text)) return undefined;
@@ -116,11 +69,60 @@ function parseChatMessage(frame: Json): ChatMessageFrame | undefined {
   return { type: 'private', id, ts, from: frame.from, to: frame.to, text };
 }
 
+// One reader per server frame type: keyed by the server's own union, so a frame type added in
+// src/chat/frames.ts does not compile here until the browser knows how to read it.
+const readers: { [Type in Server.ServerFrameType]: (frame: Json) => ServerFrame | undefined } = {
+  members: (frame) =>
+    Array.isArray(frame.members) && frame.members.every(isString)
+      ? { type: 'members', members: [...frame.members] }
+      : undefined,
+  name: (frame) => (isString(frame.name) ? { type: 'name', name: frame.name } : undefined),
+  error: (frame) => {
+    if (!isString(frame.errorMessage)) return undefined;
+    const code = isString(frame.code) ? frame.code : 'ERROR';
+    return {
+      type: 'error',
+      code,
+      message: frame.errorMessage,
+      ...(isString(frame.action) ? { action: frame.action } : {}),
+    };
+  },
+  pong: () => ({ type: 'pong' }),
+  system: parseChatMessage,
+  public: parseChatMessage,
+  private: parseChatMessage,
+};
+
+/** The server frame types this client reads (compared with the server's list by a unit test). */
+export const READ_FRAME_TYPES = Object.keys(readers) as Server.ServerFrameType[];
+
+const isReadType = (type: unknown): type is Server.ServerFrameType =>
+  isString(type) && Object.hasOwn(readers, type);
+
+/** Parses one text frame; anything malformed or unknown gives `undefined` and is ignored by the caller. */
+export function parseServerFrame(data: unknown): ServerFrame | undefined {
+  if (!isString(data)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const frame = value as Json;
+  if (isReadType(frame.type)) return readers[frame.type](frame);
+  // API Gateway's frames have no `type`, only `message` (and connection/request ids).
+  if (frame.type === undefined && isString(frame.message)) {
+    return { type: 'gateway-error', message: frame.message };
+  }
+  return undefined;
+}
+
 export type ClientFrame =
-  | { action: 'setName'; name: string }
-  | { action: 'sendPublic'; message: string }
-  | { action: 'sendPrivate'; to: string; message: string }
-  | { action: 'ping' };
+  | { action: Extract<ChatAction, 'setName'>; name: string }
+  | { action: Extract<ChatAction, 'sendPublic'>; message: string }
+  | { action: Extract<ChatAction, 'sendPrivate'>; to: string; message: string }
+  | { action: typeof PING_ACTION };
 
 export const setNameFrame = (name: string): ClientFrame => ({ action: 'setName', name });
 export const sendPublicFrame = (message: string): ClientFrame => ({ action: 'sendPublic', message });
@@ -137,44 +139,55 @@ export const sendPrivateFrame = (to: string, message: string): ClientFrame => ({
 export const keepaliveFrame = (): ClientFrame => ({ action: 'ping' });
 
 const codePointLength = (text: string): number => [...text].length;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** The server's name rule, checked before sending so most mistakes are explained at once. */
+/**
+ * The server's name rule (the same function), so the browser accepts exactly the names the
+ * server does. The common mistakes get the page's own wording; any other rule the server's.
+ */
 export function validateName(raw: string): { ok: true; name: string } | { ok: false; error: string } {
-  const name = raw.trim();
-  if (name === '') return { ok: false, error: 'Enter a name.' };
-  if (codePointLength(name) > MAX_NAME_LENGTH) {
-    return { ok: false, error: `A name has at most ${MAX_NAME_LENGTH} characters.` };
+  try {
+    return { ok: true, name: serverValidateName(raw) };
+  } catch (error) {
+    if (!(error instanceof InvalidNameError)) throw error;
+    const name = raw.trim();
+    if (name === '') return { ok: false, error: 'Enter a name.' };
+    if (codePointLength(name) > MAX_NAME_LENGTH) {
+      return { ok: false, error: `A name has at most ${MAX_NAME_LENGTH} characters.` };
+    }
+    return { ok: false, error: `${error.message}.` };
   }
-  if (CONTROL_CHARACTERS.test(name)) return { ok: false, error: 'A name cannot contain control characters.' };
-  return { ok: true, name };
 }
 
+/** The server's message rule, with the page's wording (and the length, which helps to cut). */
 export function validateMessage(raw: string): { ok: true; message: string } | { ok: false; error: string } {
-  const message = raw.trim();
-  if (message === '') return { ok: false, error: 'Type a message first.' };
-  const length = codePointLength(message);
-  if (length > MAX_MESSAGE_LENGTH) {
-    return {
-      ok: false,
-      error: `A message has at most ${MAX_MESSAGE_LENGTH} characters (this one has ${length}).`,
-    };
+  try {
+    return { ok: true, message: serverValidateMessage(raw) };
+  } catch (error) {
+    if (!(error instanceof ClientError)) throw error;
+    if (error instanceof MessageTooLongError) {
+      const length = codePointLength(raw.trim());
+      return {
+        ok: false,
+        error: `A message has at most ${MAX_MESSAGE_LENGTH} characters (this one has ${length}).`,
+      };
+    }
+    return { ok: false, error: 'Type a message first.' };
   }
-  return { ok: true, message };
 }
+
+const utf8 = new TextEncoder();
 
 /** Serialises a frame, or says why it cannot be sent (the server rejects frames over 8 KiB). */
 export function encodeClientFrame(
   frame: ClientFrame,
 ): { ok: true; data: string } | { ok: false; error: string } {
   const data = JSON.stringify(frame);
-  if (new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
+  if (utf8.encode(data).byteLength > MAX_FRAME_BYTES) {
     return { ok: false, error: 'That message is too large to send.' };
   }
   return { ok: true, data };
 }
 
-/** Names are unique ignoring case, so every comparison of two names does the same. */
+/** Names are unique by the server's name key (case and Unicode form ignored): compare them so. */
 export const sameName = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  a !== undefined && b !== undefined && nameKeyOf(a) === nameKeyOf(b);

@@ -1,8 +1,26 @@
+import { NameTakenError } from '../../../src/chat/errors';
+import {
+  errorFrame,
+  joinedFrame,
+  leftFrame,
+  membersFrame,
+  nameFrame,
+  privateFrame,
+  publicFrame,
+  renamedFrame,
+  SERVER_FRAME_TYPES,
+  type ServerFrame,
+} from '../../../src/chat/frames';
+import { CHAT_ACTIONS, PING_ACTION, validateName as serverValidateName } from '../../../src/chat/rules';
 import {
   encodeClientFrame,
+  keepaliveFrame,
   parseServerFrame,
+  READ_FRAME_TYPES,
   sameName,
   sendPrivateFrame,
+  sendPublicFrame,
+  setNameFrame,
   validateMessage,
   validateName,
 } from '../../../web/src/protocol';
@@ -68,6 +86,73 @@ describe('parseServerFrame', () => {
   });
 });
 
+// The server's frame builders, one per frame type: what a current server really sends.
+const stamp = { id: '01JDQ0000000000000000000AB', ts: 1732570000000 };
+const serverFrames: ServerFrame[] = [
+  membersFrame(['alice', 'bob']),
+  joinedFrame('alice', stamp),
+  leftFrame('alice', stamp),
+  renamedFrame('alice', 'alicia', stamp),
+  publicFrame('alice', 'hi', stamp),
+  privateFrame('alice', 'bob', 'psst', stamp),
+  nameFrame('alice'),
+  { type: 'pong' },
+  errorFrame(new NameTakenError('bob'), 'setName'),
+];
+
+describe('the browser and the server speak one protocol', () => {
+  it('reads exactly the frame types the server can send', () => {
+    expect([...READ_FRAME_TYPES].sort()).toEqual([...SERVER_FRAME_TYPES].sort());
+    expect(new Set(serverFrames.map((frame) => frame.type))).toEqual(new Set(SERVER_FRAME_TYPES));
+  });
+
+  it.each(serverFrames.map((frame) => [frame.type, frame] as const))(
+    'reads the %s frame the server builds, field for field',
+    (_type, frame) => {
+      const parsed = parseServerFrame(JSON.stringify(frame));
+      expect(parsed).toBeDefined();
+      // Every field the browser keeps carries the server's value (error text is `message` here).
+      const { message, ...kept } = parsed as Record<string, unknown>;
+      expect(frame).toMatchObject(kept);
+      if (frame.type === 'error') expect(message).toBe(frame.errorMessage);
+    },
+  );
+
+  it('sends only actions the server routes', () => {
+    const actions = [
+      setNameFrame('a'),
+      sendPublicFrame('m'),
+      sendPrivateFrame('b', 'm'),
+      keepaliveFrame(),
+    ].map((frame) => frame.action);
+    expect(actions.sort()).toEqual([...CHAT_ACTIONS, PING_ACTION].sort());
+  });
+
+  it.each([
+    'alice',
+    '  alice  ',
+    '',
+    '   ',
+    'a'.repeat(32),
+    'a'.repeat(33),
+    '😀'.repeat(32),
+    '😀'.repeat(33),
+    'al\u0007ice',
+    'al\u0085ice',
+    'e\u0301'.repeat(20),
+    'Ångström',
+  ])('accepts the name %j exactly when the server does, as the same name', (raw) => {
+    let server: string | undefined;
+    try {
+      server = serverValidateName(raw);
+    } catch {
+      server = undefined;
+    }
+    const browser = validateName(raw);
+    expect(browser.ok ? browser.name : undefined).toBe(server);
+  });
+});
+
 describe('validateName', () => {
   it('trims the name and accepts 32 code points, counting an emoji as one', () => {
     expect(validateName('  alice  ')).toEqual({ ok: true, name: 'alice' });
@@ -114,5 +199,9 @@ describe('sameName', () => {
     expect(sameName('Alice', 'aLICE')).toBe(true);
     expect(sameName('alice', 'bob')).toBe(false);
     expect(sameName(undefined, undefined)).toBe(false);
+  });
+
+  it('treats the composed and decomposed forms of a name as one, as the server does', () => {
+    expect(sameName('Ren\u00e9', 'rene\u0301')).toBe(true);
   });
 });
