@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { BroadcastFrame } from './frames';
 
 /** EventBridge `source` of every chat event; the broadcaster's rule matches it. */
@@ -59,40 +58,3 @@ export const directEvent = (
   detailType,
   detail: { correlationId, audience: { kind: 'connections', connectionIds }, frames, includeMembers: false },
 });
-
-// What the broadcaster accepts. Frames are checked for the fields every client relies on; the
-// rest of a frame passes through untouched so the wire format is decided in frames.ts only.
-const stampedFrame = z.looseObject({
-  type: z.enum(['system', 'public', 'private']),
-  id: z.string().min(1),
-  ts: z.number(),
-  text: z.string(),
-});
-
-export const chatEventDetailSchema = z.object({
-  correlationId: z.string().min(1),
-  audience: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('shard'), shard: z.number().int().nonnegative() }),
-    z.object({ kind: z.literal('connections'), connectionIds: z.array(z.string().min(1)).min(1) }),
-  ]),
-  frames: z.array(stampedFrame),
-  includeMembers: z.boolean(),
-});
-
-export const chatEventEnvelopeSchema = z.looseObject({
-  id: z.string().min(1),
-  'detail-type': z.enum(Object.values(DETAIL_TYPES) as [DetailType, ...DetailType[]]),
-  source: z.literal(CHAT_EVENT_SOURCE),
-  detail: chatEventDetailSchema,
-});
-
-export type ChatEventEnvelope = z.infer<typeof chatEventEnvelopeSchema>;
-
-/**
- * Validates the event as the broadcaster receives it from EventBridge; throws on anything else.
- * Returns the event itself rather than zod's copy, so frames keep the key order frames.ts gave them.
- */
-export const parseChatEventEnvelope = (event: unknown): ChatEventEnvelope & { detail: ChatEventDetail } => {
-  chatEventEnvelopeSchema.parse(event);
-  return event as ChatEventEnvelope & { detail: ChatEventDetail };
-};

@@ -1,53 +1,89 @@
-import { z } from 'zod';
-
 /** Raised at cold start when the template did not pass a variable the code needs. */
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
-const nonEmpty = z.string().trim().min(1);
-const positiveInt = z.coerce.number().int().positive();
+/** How one variable is read: its value, or what is wrong with the text it was given. */
+export type Variable<T> = (text: string) => { value: T } | { problem: string };
+
+const nonEmpty: Variable<string> = (text) =>
+  text.trim() === '' ? { problem: 'it is blank' } : { value: text.trim() };
+
+const positiveInt =
+  (max: number): Variable<number> =>
+  (text) => {
+    const value = Number(text);
+    return Number.isInteger(value) && value >= 1 && value <= max
+      ? { value }
+      : { problem: `expected a whole number from 1 to ${max}` };
+  };
+
+const httpUrl: Variable<string> = (text) => {
+  const protocol = URL.canParse(text) ? new URL(text).protocol : undefined;
+  return protocol === 'https:' || protocol === 'http:'
+    ? { value: text }
+    : { problem: 'expected an http(s) URL' };
+};
+
+/** The variables one function reads, each with how it is read. */
+export interface Environment<Shape extends Record<string, Variable<unknown>>> {
+  readonly shape: Shape;
+}
+
+export type ConfigOf<E> =
+  E extends Environment<infer Shape>
+    ? { [Key in keyof Shape]: Shape[Key] extends Variable<infer T> ? T : never }
+    : never;
+
+const environment = <Shape extends Record<string, Variable<unknown>>>(shape: Shape): Environment<Shape> => ({
+  shape,
+});
 
 /**
  * What each function reads from its environment. The template test derives the expected
  * variables from these shapes, so adding a variable here without adding it to template.yaml fails.
  */
-export const chatApiEnvironment = z.object({
+export const chatApiEnvironment = environment({
   CHAT_TABLE_NAME: nonEmpty,
   EVENT_BUS_NAME: nonEmpty,
-  CALLBACK_URL: z.url({ protocol: /^https?$/ }),
-  SHARD_COUNT: positiveInt.max(1000),
+  CALLBACK_URL: httpUrl,
+  SHARD_COUNT: positiveInt(1000),
 });
 
-export const broadcasterEnvironment = z.object({
+export const broadcasterEnvironment = environment({
   CHAT_TABLE_NAME: nonEmpty,
   IDEMPOTENCY_TABLE_NAME: nonEmpty,
   EVENT_BUS_NAME: nonEmpty,
-  CALLBACK_URL: z.url({ protocol: /^https?$/ }),
-  SHARD_COUNT: positiveInt.max(1000),
-  SEND_CONCURRENCY: positiveInt.max(500),
+  CALLBACK_URL: httpUrl,
+  SHARD_COUNT: positiveInt(1000),
+  SEND_CONCURRENCY: positiveInt(500),
 });
 
-export type ChatApiConfig = z.infer<typeof chatApiEnvironment>;
-export type BroadcasterConfig = z.infer<typeof broadcasterEnvironment>;
+export type ChatApiConfig = ConfigOf<typeof chatApiEnvironment>;
+export type BroadcasterConfig = ConfigOf<typeof broadcasterEnvironment>;
 
 /**
  * Reads and validates the environment once (call it at module scope). Every missing or invalid
  * variable is named in one error, so a misconfigured deployment fails its first invocation loudly.
  */
-export const loadConfig = <Shape extends z.ZodRawShape>(
-  schema: z.ZodObject<Shape>,
-  env: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<Shape>> => {
-  const values: Record<string, string | undefined> = {};
-  for (const key of Object.keys(schema.shape)) values[key] = env[key];
-  const result = schema.safeParse(values);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const variable = String(issue.path[0]);
-    return env[variable] === undefined || env[variable] === ''
-      ? `${variable} is not set`
-      : `${variable} is invalid (${issue.message})`;
-  });
-  throw new ConfigurationError(`Environment configuration error: ${[...new Set(problems)].join('; ')}`);
+export const loadConfig = <Shape extends Record<string, Variable<unknown>>>(
+  spec: Environment<Shape>,
+  env: Record<string, string | undefined> = process.env,
+): ConfigOf<Environment<Shape>> => {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, read] of Object.entries(spec.shape)) {
+    const text = env[name];
+    if (text === undefined || text === '') {
+      problems.push(`${name} is not set`);
+      continue;
+    }
+    const result = read(text);
+    if ('problem' in result) problems.push(`${name} is invalid (${result.problem})`);
+    else values[name] = result.value;
+  }
+  if (problems.length > 0) {
+    throw new ConfigurationError(`Environment configuration error: ${problems.join('; ')}`);
+  }
+  return values as ConfigOf<Environment<Shape>>;
 };

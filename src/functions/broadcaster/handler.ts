@@ -5,7 +5,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { parseChatEventEnvelope } from '../../chat/chat-events';
 import { ChatService } from '../../chat/chat-service';
 import { FanOut, type FanOutResult } from '../../chat/fan-out';
 import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
@@ -18,6 +17,7 @@ import {
 import { broadcasterEnvironment, loadConfig } from '../../shared/config';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoDbConnectionStore } from '../../stores/dynamodb-connection-store';
+import { parseChatEventEnvelope } from './chat-event-envelope';
 
 const config = loadConfig(broadcasterEnvironment);
 const dynamoDb = createDynamoDbClients();

@@ -5,12 +5,6 @@ import { ChatService } from '../../chat/chat-service';
 import { ClientError } from '../../chat/errors';
 import { errorFrame, type ServerFrame } from '../../chat/frames';
 import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
-import {
-  bodyText,
-  parseWebSocketEvent,
-  type RouteKey,
-  type WebSocketEvent,
-} from '../../chat/websocket-event';
 import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
 import {
@@ -21,6 +15,7 @@ import {
 import { chatApiEnvironment, loadConfig } from '../../shared/config';
 import { logger, tracer } from '../../shared/powertools';
 import { DynamoDbConnectionStore } from '../../stores/dynamodb-connection-store';
+import { bodyText, parseWebSocketEvent, type RouteKey, type WebSocketEvent } from './websocket-event';
 
 const config = loadConfig(chatApiEnvironment);
 const dynamoDb = createDynamoDbClients();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CHAT_EVENT_SOURCE, DETAIL_TYPES } from '../../../src/chat/chat-events';
-import { ROUTE_KEYS } from '../../../src/chat/websocket-event';
+import { ROUTE_KEYS } from '../../../src/functions/chat-api/websocket-event';
 import * as config from '../../../src/shared/config';
 import { MEMBERS_INDEX, SHARD_INDEX } from '../../../src/stores/dynamodb-connection-store';
 import { TEST_ENV } from '../src/support/events';

@@ -21,8 +21,21 @@ describe('message ids', () => {
 });
 
 describe('shards', () => {
-  it('are stable for a connection id and within range', () => {
-    expect(shardOf('BFaT_fALIAMCKug=', 4)).toBe(shardOf('BFaT_fALIAMCKug=', 4));
+  // Pinned values (32-bit FNV-1a, computed independently): a connection written by one deploy must
+  // be found in the same shard by the next, so any change to the hash fails here.
+  it.each([
+    ['BFaT_fALIAMCKug=', 4, 2],
+    ['BFaT_fALIAMCKug=', 7, 3],
+    ['BFaT_fALIAMCKug=', 1000, 770],
+    ['XDmENcnwIE0CFEQ=', 4, 3],
+    ['XDmENcnwIE0CFEQ=', 1000, 467],
+    ['a=', 7, 5],
+    ['', 4, 1],
+  ])('put %j in the same shard on every deploy (of %i: %i)', (connectionId, shardCount, shard) => {
+    expect(shardOf(connectionId, shardCount)).toBe(shard);
+  });
+
+  it('are within range', () => {
     for (let i = 0; i < 100; i++) {
       const shard = shardOf(`conn-${i}=`, 7);
       expect(shard).toBeGreaterThanOrEqual(0);

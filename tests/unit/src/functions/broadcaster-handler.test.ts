@@ -308,7 +308,7 @@ describe('the broadcaster handler', () => {
     givenShard(['a=']);
     const event = envelope('Public Message Sent', shardDetail(0));
     connections.on(PostToConnectionCommand).rejects(new Error('socket hang up'));
-    await expect(invoke(event)).rejects.toThrow();
+    await expect(invoke(event)).rejects.toThrow(/PostToConnection failed/);
 
     connections.on(PostToConnectionCommand).resolves({});
     await expect(invoke(event)).resolves.toMatchObject({ framesSent: 1 });
@@ -329,10 +329,17 @@ describe('the broadcaster handler', () => {
   });
 
   it('rejects an event that is not a chat event', async () => {
-    await expect(invoke(envelope('Public Message Sent', { audience: 'everyone' }))).rejects.toThrow();
+    // By name: the handler module is loaded afresh for these tests, so its classes are not ours.
+    await expect(invoke(envelope('Public Message Sent', { audience: 'everyone' }))).rejects.toMatchObject({
+      name: 'InvalidChatEventError',
+      message: expect.stringContaining('detail.audience must be an object'),
+    });
     await expect(
       invoke({ ...envelope('Public Message Sent', shardDetail(0)), source: 'someone.else' }),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({
+      name: 'InvalidChatEventError',
+      message: 'Not a chat event: source must be chat.api',
+    });
     expect(connections.commandCalls(PostToConnectionCommand)).toHaveLength(0);
   });
 });

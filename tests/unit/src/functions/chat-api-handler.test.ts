@@ -573,6 +573,9 @@ describe('the chat-api handler', () => {
   });
 
   it('rejects an event that is not a WebSocket event', async () => {
-    await expect(invoke({ hello: 'world' })).rejects.toThrow();
+    await expect(invoke({ hello: 'world' })).rejects.toMatchObject({
+      name: 'InvalidWebSocketEventError',
+      message: 'Not an API Gateway WebSocket event: requestContext must be an object',
+    });
   });
 });
