@@ -1,0 +1,134 @@
+import type { ConnectionRecord, ConnectionStore, NameClaim } from '../../src/chat/ports';
+
+/**
+ * What every ConnectionStore promises (src/chat/ports.ts), as one suite: run against the DynamoDB
+ * store on dynalite (real expressions, real indexes of template.yaml) and against the in-memory
+ * store the domain tests use, so the fake cannot promise more than the real store keeps.
+ */
+export const describeConnectionStore = (
+  storeName: string,
+  /** An empty store for each test. */
+  freshStore: () => Promise<ConnectionStore>,
+): void => {
+  const NOW_SECONDS = 1_800_000_000;
+  const connection = (connectionId: string, shard: number, extra: Partial<ConnectionRecord> = {}) => ({
+    connectionId,
+    shard,
+    connectedAt: NOW_SECONDS * 1000,
+    expiresAt: NOW_SECONDS + 600,
+    ...extra,
+  });
+  const claim = (name: string, connectionId: string, extra: Partial<NameClaim> = {}): NameClaim => ({
+    nameKey: name.toLowerCase(),
+    name,
+    connectionId,
+    claimedAt: NOW_SECONDS * 1000,
+    expiresAt: NOW_SECONDS + 600,
+    ...extra,
+  });
+  const allPages = async (store: ConnectionStore, shard: number) => {
+    const ids: string[] = [];
+    for await (const page of store.connectionPages(shard)) ids.push(...page);
+    return ids.sort();
+  };
+
+  describe(`${storeName} (the ConnectionStore port)`, () => {
+    let store: ConnectionStore;
+    beforeEach(async () => {
+      store = await freshStore();
+    });
+
+    it('keeps a connection record as written, and forgets it on delete, returning what it was', async () => {
+      const record = connection('BFaT_fALIAMCKug=', 3);
+      await store.putConnection(record);
+
+      await expect(store.getConnection('BFaT_fALIAMCKug=')).resolves.toEqual(record);
+      await expect(store.deleteConnection('BFaT_fALIAMCKug=')).resolves.toEqual(record);
+      await expect(store.getConnection('BFaT_fALIAMCKug=')).resolves.toBeUndefined();
+      await expect(store.deleteConnection('BFaT_fALIAMCKug=')).resolves.toBeUndefined();
+    });
+
+    it('claims a free name, refuses one held by a live connection, and lets the holder claim again', async () => {
+      await expect(store.claimName(claim('Alice', 'a='), NOW_SECONDS)).resolves.toBe(true);
+      await expect(store.claimName(claim('alice', 'b='), NOW_SECONDS)).resolves.toBe(false);
+      await expect(store.claimName(claim('ALICE', 'a='), NOW_SECONDS)).resolves.toBe(true);
+
+      await expect(store.getName('alice')).resolves.toEqual(claim('ALICE', 'a='));
+    });
+
+    it('lets anyone claim a name whose claim has expired', async () => {
+      await store.claimName(claim('bob', 'a=', { expiresAt: NOW_SECONDS - 1 }), NOW_SECONDS - 100);
+
+      await expect(store.claimName(claim('bob', 'b='), NOW_SECONDS)).resolves.toBe(true);
+      await expect(store.getName('bob')).resolves.toMatchObject({ connectionId: 'b=' });
+    });
+
+    it('takes a name over only from the exact claim that was read', async () => {
+      const orphan = claim('carol', 'a=');
+      await store.claimName(orphan, NOW_SECONDS);
+      const later = claim('carol', 'c=', { claimedAt: orphan.claimedAt + 1 });
+
+      await expect(store.takeOverName(later, { ...orphan, claimedAt: orphan.claimedAt - 1 })).resolves.toBe(
+        false,
+      );
+      await expect(store.takeOverName(later, { ...orphan, connectionId: 'x=' })).resolves.toBe(false);
+      await expect(store.takeOverName(later, orphan)).resolves.toBe(true);
+      await expect(store.getName('carol')).resolves.toEqual(later);
+      // The same read cannot win twice.
+      await expect(store.takeOverName(claim('carol', 'd='), orphan)).resolves.toBe(false);
+      await expect(store.takeOverName(claim('nobody', 'd='), claim('nobody', 'a='))).resolves.toBe(false);
+    });
+
+    it('releases a name only for its holder', async () => {
+      await store.claimName(claim('dave', 'a='), NOW_SECONDS);
+
+      await expect(store.releaseName('dave', 'b=')).resolves.toBe(false);
+      await expect(store.getName('dave')).resolves.toBeDefined();
+      await expect(store.releaseName('dave', 'a=')).resolves.toBe(true);
+      await expect(store.getName('dave')).resolves.toBeUndefined();
+      await expect(store.releaseName('dave', 'a=')).resolves.toBe(false);
+    });
+
+    it('records a name on a connection and returns the one it had before', async () => {
+      await store.putConnection(connection('a=', 0));
+
+      await expect(store.setConnectionName('a=', 'Erin', 'erin')).resolves.toEqual({
+        previous: { name: undefined, nameKey: undefined },
+      });
+      await expect(store.setConnectionName('a=', 'Frank', 'frank')).resolves.toEqual({
+        previous: { name: 'Erin', nameKey: 'erin' },
+      });
+      await expect(store.getConnection('a=')).resolves.toEqual(
+        connection('a=', 0, { name: 'Frank', nameKey: 'frank' }),
+      );
+    });
+
+    it('does not bring a disconnected connection back by naming it', async () => {
+      await expect(store.setConnectionName('gone=', 'Grace', 'grace')).resolves.toBeUndefined();
+      await expect(store.getConnection('gone=')).resolves.toBeUndefined();
+      await expect(allPages(store, 0)).resolves.toEqual([]);
+    });
+
+    it('lists the names of unexpired claims only, not named connection records', async () => {
+      await store.putConnection(connection('a=', 0));
+      await store.setConnectionName('a=', 'Heidi', 'heidi');
+      await store.claimName(claim('Heidi', 'a='), NOW_SECONDS);
+      await store.claimName(claim('ivan', 'b='), NOW_SECONDS);
+      await store.claimName(claim('judy', 'c=', { expiresAt: NOW_SECONDS - 1 }), NOW_SECONDS - 100);
+
+      await expect(store.listMembers(NOW_SECONDS).then((names) => names.sort())).resolves.toEqual([
+        'Heidi',
+        'ivan',
+      ]);
+    });
+
+    it('pages the connection ids of one shard, and nothing else', async () => {
+      for (let i = 0; i < 25; i++) await store.putConnection(connection(`conn-${i}=`, i % 2));
+      await store.claimName(claim('kim', 'conn-1='), NOW_SECONDS);
+
+      const odd = Array.from({ length: 12 }, (_, i) => `conn-${2 * i + 1}=`).sort();
+      await expect(allPages(store, 1)).resolves.toEqual(odd);
+      await expect(allPages(store, 7)).resolves.toEqual([]);
+    });
+  });
+};
