@@ -36,6 +36,41 @@ describe('configuration', () => {
     );
   });
 
+  it('says what is wrong with each invalid value, next to the missing ones', () => {
+    const env = {
+      ...TEST_ENV,
+      SHARD_COUNT: '0',
+      CALLBACK_URL: 'wss://x/production',
+      EVENT_BUS_NAME: undefined,
+    };
+
+    expect(() => loadConfig(chatApiEnvironment, env)).toThrow(
+      new ConfigurationError(
+        'Environment configuration error: EVENT_BUS_NAME is not set; ' +
+          'CALLBACK_URL is invalid (expected an http(s) URL); ' +
+          'SHARD_COUNT is invalid (expected a whole number from 1 to 1000)',
+      ),
+    );
+    expect(() => loadConfig(broadcasterEnvironment, { ...TEST_ENV, SEND_CONCURRENCY: '501' })).toThrow(
+      'SEND_CONCURRENCY is invalid (expected a whole number from 1 to 500)',
+    );
+    expect(() => loadConfig(chatApiEnvironment, { ...TEST_ENV, CHAT_TABLE_NAME: '  ' })).toThrow(
+      'CHAT_TABLE_NAME is invalid (it is blank)',
+    );
+  });
+
+  it('trims names and accepts an http URL (the local stack) as well as https', () => {
+    const config = loadConfig(chatApiEnvironment, {
+      ...TEST_ENV,
+      CHAT_TABLE_NAME: ' chat-table ',
+      CALLBACK_URL: 'http://127.0.0.1:3001/local',
+    });
+    expect(config).toMatchObject({
+      CHAT_TABLE_NAME: 'chat-table',
+      CALLBACK_URL: 'http://127.0.0.1:3001/local',
+    });
+  });
+
   it.each([
     ['chat-api', 'CHAT_TABLE_NAME'],
     ['chat-api', 'CALLBACK_URL'],

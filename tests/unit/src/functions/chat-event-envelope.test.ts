@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { broadcastEvents, directEvent } from '../../../../src/chat/chat-events';
+import { publicFrame } from '../../../../src/chat/frames';
+import {
+  InvalidChatEventError,
+  parseChatEventEnvelope,
+} from '../../../../src/functions/broadcaster/chat-event-envelope';
+import { chatEnvelope } from '../support/events';
+
+const frame = publicFrame('alice', 'hi', { id: '01M7XEE6XS2ZYEQTXP5S60BGES', ts: 1795210812345 });
+
+describe('parseChatEventEnvelope', () => {
+  it('accepts the captured broadcast event and returns it untouched', () => {
+    const event: unknown = JSON.parse(
+      readFileSync(path.join(__dirname, '../../../../events/broadcast.json'), 'utf8'),
+    );
+    expect(parseChatEventEnvelope(event)).toBe(event);
+  });
+
+  it('accepts every event chat-api publishes', () => {
+    const events = [
+      ...broadcastEvents('Member Joined', [frame], {
+        shardCount: 2,
+        correlationId: 'c=',
+        includeMembers: true,
+      }),
+      directEvent('Private Message Sent', ['a=', 'b='], [frame], 'c='),
+    ];
+    for (const { detailType, detail } of events) {
+      expect(() => parseChatEventEnvelope(chatEnvelope(detailType, structuredClone(detail)))).not.toThrow();
+    }
+  });
+
+  it('names every problem of an event that is not a chat event', () => {
+    const event = {
+      ...chatEnvelope('Something Else', {
+        correlationId: '',
+        audience: { kind: 'connections', connectionIds: [] },
+        frames: [{ ...frame, id: '', ts: '1' }, 'hi'],
+      }),
+      source: 'someone.else',
+    };
+
+    expect(() => parseChatEventEnvelope(event)).toThrow(
+      new InvalidChatEventError(
+        'Not a chat event: detail-type must be one of Member Joined, Member Renamed, Member Left, ' +
+          'Public Message Sent, Private Message Sent; source must be chat.api; ' +
+          'detail.correlationId must be a non-empty string; ' +
+          'detail.audience.connectionIds must be a non-empty list of non-empty strings; ' +
+          'detail.frames[0].id must be a non-empty string; detail.frames[0].ts must be a number; ' +
+          'detail.frames[1] must be an object; detail.includeMembers must be a boolean',
+      ),
+    );
+  });
+
+  it.each([
+    ['a negative shard', { kind: 'shard', shard: -1 }, 'detail.audience.shard must be an integer >= 0'],
+    ['a fractional shard', { kind: 'shard', shard: 1.5 }, 'detail.audience.shard must be an integer >= 0'],
+    ['an unknown kind', { kind: 'everyone' }, 'detail.audience.kind must be "shard" or "connections"'],
+  ])('refuses %s', (_what, audience, problem) => {
+    const event = chatEnvelope('Public Message Sent', {
+      correlationId: 'c=',
+      audience,
+      frames: [frame],
+      includeMembers: false,
+    });
+    expect(() => parseChatEventEnvelope(event)).toThrow(`Not a chat event: ${problem}`);
+  });
+
+  it('refuses an event that is not an object', () => {
+    expect(() => parseChatEventEnvelope([])).toThrow(
+      new InvalidChatEventError('Not a chat event: the event must be an object'),
+    );
+  });
+});
