@@ -372,7 +372,9 @@ describe('ChatService', () => {
       const { store, chat, member } = setup();
       await member('c1=', 'alice');
       // c2 took "alice" over (c1's record is about to go; its claim was replaced).
-      store.names.set('alice', { ...(store.names.get('alice') as never), connectionId: 'c2=' });
+      const held = store.names.get('alice');
+      if (!held) throw new Error('alice has no claim');
+      store.names.set('alice', { ...held, connectionId: 'c2=' });
 
       await chat.leave('c1=', 'corr-1');
 
