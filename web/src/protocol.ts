@@ -1,6 +1,8 @@
 // The wire protocol of docs/protocol.md, seen from the browser: parse what the server sends (never
 // trusting its shape), build what the client sends, and pre-check input the way the server will.
 
+import { findNameProblem } from '../../src/chat/names';
+
 export const MAX_NAME_LENGTH = 32;
 export const MAX_MESSAGE_LENGTH = 2000;
 export const MAX_FRAME_BYTES = 8 * 1024;
@@ -148,6 +150,8 @@ export function validateName(raw: string): { ok: true; name: string } | { ok: fa
     return { ok: false, error: `A name has at most ${MAX_NAME_LENGTH} characters.` };
   }
   if (CONTROL_CHARACTERS.test(name)) return { ok: false, error: 'A name cannot contain control characters.' };
+  const problem = findNameProblem(name.normalize('NFC'));
+  if (problem !== undefined) return { ok: false, error: `${problem}.` };
   return { ok: true, name };
 }
 
@@ -175,6 +179,6 @@ export function encodeClientFrame(
   return { ok: true, data };
 }
 
-/** Names are unique ignoring case, so every comparison of two names does the same. */
-export const sameName = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+// Two names are one name when the server would say so: ignoring case, compatibility forms and
+// look-alike characters. The server's own comparison, not a copy of it.
+export { sameName } from '../../src/chat/names';
