@@ -114,7 +114,7 @@ describe('the web client refuses to talk to strangers', () => {
     );
     await page.waitForSelector('#server-notice:not([hidden])', { timeout: WAIT_MS });
     expect(await page.textContent('#server-notice')).toBe(
-      "Connected to abc123.execute-api.eu-west-1.amazonaws.com, not to this site's own chat server: your name and messages go there.",
+      "This page talks to abc123.execute-api.eu-west-1.amazonaws.com, not to this site's own chat server: your name and messages go there.",
     );
   });
 

@@ -72,7 +72,7 @@ export function resolveWebSocketUrl(
     return {
       ok: true,
       url: url.href,
-      notice: `Connected to ${url.host}, not to this site's own chat server: your name and messages go there.`,
+      notice: `This page talks to ${url.host}, not to this site's own chat server: your name and messages go there.`,
     };
   }
   return {

@@ -21,7 +21,7 @@ describe('resolveWebSocketUrl', () => {
       ok: true,
       url: 'wss://abc123.execute-api.eu-west-1.amazonaws.com/production',
       notice:
-        "Connected to abc123.execute-api.eu-west-1.amazonaws.com, not to this site's own chat server: your name and messages go there.",
+        "This page talks to abc123.execute-api.eu-west-1.amazonaws.com, not to this site's own chat server: your name and messages go there.",
     });
   });
 
