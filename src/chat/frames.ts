@@ -95,9 +95,20 @@ export const renamedFrame = (previousName: string, name: string, stamp: MessageS
   return { type: 'system', systemMessage: text, ...stamp, text, event: 'renamed', name, previousName };
 };
 
+// Legacy clients print `publicMessage` as one line, often straight to a terminal (wscat): a line
+// break in the text would let it forge a second "name: text" line, and a control character could
+// drive the terminal. The legacy line shows a break as " ↵ " and any control character as U+FFFD;
+// the structured `text` keeps the message as sent.
+const LEGACY_LINE_BREAK = /\r\n?|[\n\u0085\u2028\u2029]/gu;
+const LEGACY_CONTROL = /[^\P{Cc}\t]/gu;
+
+/** The one-line `name: text` of the legacy keys. */
+export const legacyLine = (from: string, text: string): string =>
+  `${from}: ${text}`.replace(LEGACY_LINE_BREAK, ' ↵ ').replace(LEGACY_CONTROL, '\uFFFD');
+
 export const publicFrame = (from: string, text: string, stamp: MessageStamp): PublicFrame => ({
   type: 'public',
-  publicMessage: `${from}: ${text}`,
+  publicMessage: legacyLine(from, text),
   ...stamp,
   from,
   text,
@@ -105,7 +116,7 @@ export const publicFrame = (from: string, text: string, stamp: MessageStamp): Pu
 
 export const privateFrame = (from: string, to: string, text: string, stamp: MessageStamp): PrivateFrame => ({
   type: 'private',
-  privateMessage: `${from}: ${text}`,
+  privateMessage: legacyLine(from, text),
   ...stamp,
   from,
   to,

@@ -7,6 +7,7 @@ import {
   MessageTooLongError,
   UnknownActionError,
 } from './errors';
+import { findNameProblem, foldName, nameKey, normalizeName } from './names';
 
 export const CHAT_ACTIONS = ['setName', 'sendPublic', 'sendPrivate'] as const;
 export type ChatAction = (typeof CHAT_ACTIONS)[number];
@@ -17,7 +18,11 @@ export const MAX_MESSAGE_LENGTH = 2000;
 
 // Lengths count Unicode code points, as the protocol says, not UTF-16 units.
 const codePoints = (text: string): number => [...text].length;
-const CONTROL_CHARACTERS = /\p{Cc}/u;
+// Every way of breaking a line becomes \n; other control characters (ESC starts terminal escape
+// sequences, C1 controls too) are refused. Tab is harmless and kept.
+const LINE_BREAKS = /\r\n?|[\u0085\u2028\u2029]/gu;
+const MESSAGE_CONTROL = /[^\P{Cc}\t\n]/u;
+const LONE_SURROGATE = /\p{Cs}/u;
 
 // TextEncoder, not Buffer: this module also runs in the browser (web/src/protocol.ts).
 const utf8 = new TextEncoder();
@@ -51,24 +56,35 @@ export const PING_ACTION = 'ping';
 
 export const unknownAction = (): UnknownActionError => new UnknownActionError(CHAT_ACTIONS);
 
-/** The key that makes names unique ignoring case ("Alice" and "alice" are one name). */
-export const nameKeyOf = (name: string): string => name.normalize('NFC').toLowerCase();
+/**
+ * The key that makes names unique: names that differ in case, compatibility form or only by
+ * look-alike characters are one name ("Alice", "ＡＬＩＣＥ" and Cyrillic "аlice"). See names.ts.
+ */
+export const nameKeyOf = (name: string): string => nameKey(name);
 
 export const validateName = (value: unknown): string => {
   if (typeof value !== 'string') throw new InvalidNameError('The name must be a string');
-  const name = value.trim().normalize('NFC');
+  const name = normalizeName(value);
   if (name.length === 0) throw new InvalidNameError('The name must not be empty');
   if (codePoints(name) > MAX_NAME_LENGTH) {
     throw new InvalidNameError(`The name must be at most ${MAX_NAME_LENGTH} characters`);
   }
-  if (CONTROL_CHARACTERS.test(name))
-    throw new InvalidNameError('The name must not contain control characters');
+  const problem = findNameProblem(name);
+  if (problem !== undefined) throw new InvalidNameError(problem);
   return name;
 };
 
 export const validateMessage = (value: unknown): string => {
   if (typeof value !== 'string') throw new InvalidMessageError('The message must be a string');
-  const message = value.trim();
+  if (LONE_SURROGATE.test(value)) {
+    throw new InvalidMessageError('The message must be valid Unicode (it has a lone surrogate)');
+  }
+  const message = value.replace(LINE_BREAKS, '\n').trim();
+  const control = MESSAGE_CONTROL.exec(message)?.[0];
+  if (control !== undefined) {
+    const code = (control.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    throw new InvalidMessageError(`The message must not contain control characters (U+${code})`);
+  }
   if (message.length === 0) throw new InvalidMessageError('The message must not be empty');
   if (codePoints(message) > MAX_MESSAGE_LENGTH) throw new MessageTooLongError(MAX_MESSAGE_LENGTH);
   return message;
@@ -89,6 +105,6 @@ export const validateRecipient = (value: unknown, senderName: string): string =>
 /** Members are listed sorted case-insensitively (ties broken by the exact name for stability). */
 export const sortMembers = (names: Iterable<string>): string[] =>
   [...names].sort((a, b) => {
-    const byKey = nameKeyOf(a).localeCompare(nameKeyOf(b));
+    const byKey = foldName(a).localeCompare(foldName(b));
     return byKey !== 0 ? byKey : a < b ? -1 : a > b ? 1 : 0;
   });

@@ -7,6 +7,9 @@ import type { LogEntry } from './message-log';
 import { sameName } from './protocol';
 import { resolveWebSocketUrl } from './ws-url';
 
+/** The chat server this build belongs to: web/build.mjs defines it from CHAT_WS_URL ('' when unset). */
+declare const __CHAT_WS_URL__: string;
+
 const NAME_KEY = 'chat.name';
 /** Scrolled this close to the bottom, the log follows new messages; further up, the reader stays put. */
 const FOLLOW_THRESHOLD_PX = 48;
@@ -21,6 +24,7 @@ const ui = {
   status: byId<HTMLDivElement>('status'),
   statusText: byId<HTMLSpanElement>('status-text'),
   retry: byId<HTMLButtonElement>('retry'),
+  serverNotice: byId<HTMLParagraphElement>('server-notice'),
   nameForm: byId<HTMLFormElement>('name-form'),
   nameInput: byId<HTMLInputElement>('name-input'),
   nameSubmit: byId<HTMLButtonElement>('name-submit'),
@@ -242,7 +246,13 @@ const listener: ChatListener = {
   entry: insertEntry,
 };
 
-const target = resolveWebSocketUrl(window.location);
+const target = resolveWebSocketUrl(window.location, {
+  deployedUrl: typeof __CHAT_WS_URL__ === 'string' && __CHAT_WS_URL__ !== '' ? __CHAT_WS_URL__ : undefined,
+});
+if (target.ok && target.notice !== undefined) {
+  ui.serverNotice.textContent = target.notice;
+  ui.serverNotice.hidden = false;
+}
 const client = new ChatClient({
   url: target.ok ? target.url : '',
   createSocket: (url, events) => {

@@ -171,7 +171,8 @@ export function validateMessage(raw: string): { ok: true; message: string } | { 
         error: `A message has at most ${MAX_MESSAGE_LENGTH} characters (this one has ${length}).`,
       };
     }
-    return { ok: false, error: 'Type a message first.' };
+    if (raw.trim() === '') return { ok: false, error: 'Type a message first.' };
+    return { ok: false, error: `${error.message}.` };
   }
 }
 

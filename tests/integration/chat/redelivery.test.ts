@@ -1,5 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { nameKeyOf } from '../../../src/chat/rules';
 import { ulid } from '../../../src/chat/ulid';
 import { output, type StackClients, stackClients } from '../helpers/aws';
 import { ChatClient, type Frame, settle } from '../helpers/chat-client';
@@ -66,7 +67,7 @@ beforeAll(async () => {
   const { Item } = await aws.document.send(
     new GetCommand({
       TableName: output(stack, 'ChatTableName'),
-      Key: { pk: 'NAME#listener' },
+      Key: { pk: `NAME#${nameKeyOf('listener')}` },
       ConsistentRead: true,
     }),
   );

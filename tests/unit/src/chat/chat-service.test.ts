@@ -11,6 +11,7 @@ import {
   NameTakenError,
   RecipientNotFoundError,
 } from '../../../../src/chat/errors';
+import { nameKeyOf } from '../../../../src/chat/rules';
 import { shardOf } from '../../../../src/chat/sharding';
 import { InMemoryConnectionStore } from '../../../support/in-memory-connection-store';
 import { RecordingPublisher } from '../../../support/in-memory-delivery';
@@ -83,8 +84,8 @@ describe('ChatService', () => {
         name: 'Alice',
       });
 
-      expect(store.names.get('alice')).toMatchObject({ name: 'Alice', connectionId: 'c1=' });
-      expect(store.connections.get('c1=')).toMatchObject({ name: 'Alice', nameKey: 'alice' });
+      expect(store.names.get(nameKeyOf('alice'))).toMatchObject({ name: 'Alice', connectionId: 'c1=' });
+      expect(store.connections.get('c1=')).toMatchObject({ name: 'Alice', nameKey: nameKeyOf('alice') });
       expect(announcements(publisher)).toEqual(
         toEveryShard('Member Joined', ['Alice has joined the chat'], true),
       );
@@ -107,8 +108,8 @@ describe('ChatService', () => {
 
       await chat.setName('c1=', 'alicia', 'corr-2');
 
-      expect(store.names.has('alice')).toBe(false);
-      expect(store.names.get('alicia')).toMatchObject({ connectionId: 'c1=' });
+      expect(store.names.has(nameKeyOf('alice'))).toBe(false);
+      expect(store.names.get(nameKeyOf('alicia'))).toMatchObject({ connectionId: 'c1=' });
       expect(announcements(publisher)).toEqual(
         toEveryShard('Member Renamed', ['alice is now known as alicia'], true),
       );
@@ -122,7 +123,7 @@ describe('ChatService', () => {
 
       await chat.setName('c1=', 'ALICE', 'corr-2');
 
-      expect(store.names.get('alice')).toMatchObject({ name: 'ALICE', connectionId: 'c1=' });
+      expect(store.names.get(nameKeyOf('alice'))).toMatchObject({ name: 'ALICE', connectionId: 'c1=' });
       expect(announcements(publisher)).toEqual(
         toEveryShard('Member Renamed', ['alice is now known as ALICE'], true),
       );
@@ -135,7 +136,7 @@ describe('ChatService', () => {
 
       await expect(chat.setName('c2=', 'bob', 'corr-2')).rejects.toThrow(new NameTakenError('bob'));
 
-      expect(store.names.get('bob')).toMatchObject({ name: 'Bob', connectionId: 'c1=' });
+      expect(store.names.get(nameKeyOf('bob'))).toMatchObject({ name: 'Bob', connectionId: 'c1=' });
       expect(store.connections.get('c2=')).toMatchObject({ name: 'carol' });
       expect(publisher.events).toEqual([]);
     });
@@ -163,9 +164,9 @@ describe('ChatService', () => {
       expect(won).toHaveLength(1);
       expect(lost).toHaveLength(1);
       expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(NameTakenError);
-      const winner = store.names.get('dave')?.connectionId;
+      const winner = store.names.get(nameKeyOf('dave'))?.connectionId;
       const loser = winner === 'c1=' ? 'c2=' : 'c1=';
-      expect(store.connections.get(winner ?? '')).toMatchObject({ nameKey: 'dave' });
+      expect(store.connections.get(winner ?? '')).toMatchObject({ nameKey: nameKeyOf('dave') });
       expect(store.connections.get(loser)?.name).toBeUndefined();
       expect(publisher.events).toHaveLength(SHARDS);
     });
@@ -186,7 +187,7 @@ describe('ChatService', () => {
       };
 
       await expect(chat.setName('c2=', 'erin', 'corr-2')).resolves.toEqual({ type: 'name', name: 'erin' });
-      expect(store.names.get('erin')).toMatchObject({ connectionId: 'c2=' });
+      expect(store.names.get(nameKeyOf('erin'))).toMatchObject({ connectionId: 'c2=' });
     });
 
     it('claims a name whose claim has expired, even if its holder never released it', async () => {
@@ -197,7 +198,7 @@ describe('ChatService', () => {
 
       await chat.setName('c2=', 'frank', 'corr-2');
 
-      expect(store.names.get('frank')).toMatchObject({ connectionId: 'c2=' });
+      expect(store.names.get(nameKeyOf('frank'))).toMatchObject({ connectionId: 'c2=' });
     });
 
     describe('a claim left behind by a setName that failed half-way (its owner has another name)', () => {
@@ -205,8 +206,8 @@ describe('ChatService', () => {
         const context = setup();
         await context.member('c1=', 'grace');
         // c1's setName for "heidi" claimed the name, then failed before recording it on c1.
-        context.store.names.set('heidi', {
-          nameKey: 'heidi',
+        context.store.names.set(nameKeyOf('heidi'), {
+          nameKey: nameKeyOf('heidi'),
           name: 'heidi',
           connectionId: 'c1=',
           claimedAt: context.clock.now,
@@ -224,9 +225,12 @@ describe('ChatService', () => {
           type: 'name',
           name: 'heidi',
         });
-        expect(store.names.get('heidi')).toMatchObject({ connectionId: 'c2=', claimedAt: clock.now });
+        expect(store.names.get(nameKeyOf('heidi'))).toMatchObject({
+          connectionId: 'c2=',
+          claimedAt: clock.now,
+        });
         // The orphan's owner keeps its own name.
-        expect(store.names.get('grace')).toMatchObject({ connectionId: 'c1=' });
+        expect(store.names.get(nameKeyOf('grace'))).toMatchObject({ connectionId: 'c1=' });
       });
 
       it('is respected while its setName may still be running', async () => {
@@ -234,7 +238,7 @@ describe('ChatService', () => {
         clock.now += ORPHANED_CLAIM_AFTER_MS - 1;
 
         await expect(chat.setName('c2=', 'heidi', 'corr-2')).rejects.toThrow(NameTakenError);
-        expect(store.names.get('heidi')).toMatchObject({ connectionId: 'c1=' });
+        expect(store.names.get(nameKeyOf('heidi'))).toMatchObject({ connectionId: 'c1=' });
       });
     });
 
@@ -265,7 +269,7 @@ describe('ChatService', () => {
       };
 
       await expect(chat.setName('c1=', 'kim', 'corr-1')).rejects.toThrow(ConnectionRecordMissingError);
-      expect(store.names.has('kim')).toBe(false);
+      expect(store.names.has(nameKeyOf('kim'))).toBe(false);
       expect(publisher.events).toEqual([]);
     });
   });
@@ -353,7 +357,7 @@ describe('ChatService', () => {
       await expect(chat.leave('c1=', 'corr-10')).resolves.toBeUndefined();
 
       expect(store.connections.has('c1=')).toBe(false);
-      expect(store.names.has('alice')).toBe(false);
+      expect(store.names.has(nameKeyOf('alice'))).toBe(false);
       expect(announcements(publisher)).toEqual(
         toEveryShard('Member Left', ['alice has left the chat'], true),
       );
@@ -372,13 +376,13 @@ describe('ChatService', () => {
       const { store, chat, member } = setup();
       await member('c1=', 'alice');
       // c2 took "alice" over (c1's record is about to go; its claim was replaced).
-      const held = store.names.get('alice');
+      const held = store.names.get(nameKeyOf('alice'));
       if (!held) throw new Error('alice has no claim');
-      store.names.set('alice', { ...held, connectionId: 'c2=' });
+      store.names.set(nameKeyOf('alice'), { ...held, connectionId: 'c2=' });
 
       await chat.leave('c1=', 'corr-1');
 
-      expect(store.names.get('alice')).toMatchObject({ connectionId: 'c2=' });
+      expect(store.names.get(nameKeyOf('alice'))).toMatchObject({ connectionId: 'c2=' });
     });
   });
 });

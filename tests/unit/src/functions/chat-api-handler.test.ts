@@ -15,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { nameKeyOf } from '../../../../src/chat/rules';
 import { shardOf } from '../../../../src/chat/sharding';
 import { ulidTime } from '../../../../src/chat/ulid';
 import { lambdaContext, message, setTestEnv, wsEvent } from '../support/events';
@@ -172,16 +173,18 @@ describe('the chat-api handler', () => {
       await invoke(message('setName', { action: 'setName', name: '  Alice  ' }));
 
       const claim = dynamo.commandCalls(PutCommand)[0]?.args[0].input;
+      // The key is the look-alike skeleton of names.ts, not the name ("alice" reads "allce").
+      const aliceKey = nameKeyOf('alice');
       expect(claim?.Item).toMatchObject({
-        pk: 'NAME#alice',
+        pk: `NAME#${aliceKey}`,
         name: 'Alice',
-        nameKey: 'alice',
+        nameKey: aliceKey,
         connectionId: ME,
         memberList: 'members',
       });
       expect(claim?.ConditionExpression).toContain('attribute_not_exists(#pk)');
       const update = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.ExpressionAttributeValues).toMatchObject({ ':name': 'Alice', ':nameKey': 'alice' });
+      expect(update?.ExpressionAttributeValues).toMatchObject({ ':name': 'Alice', ':nameKey': aliceKey });
       // The claim is written before the connection is updated (ordered single-item writes).
       expect(dynamo.calls().map((c) => c.args[0].constructor.name)).toEqual([
         'GetCommand',
@@ -322,7 +325,9 @@ describe('the chat-api handler', () => {
         /has no record/,
       );
 
-      expect(dynamo.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ pk: 'NAME#alice' });
+      expect(dynamo.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({
+        pk: `NAME#${nameKeyOf('alice')}`,
+      });
       expect(publishedEntries()).toHaveLength(0);
     });
 
