@@ -1,5 +1,5 @@
 // Three projects, split by what they need: unit tests need nothing, integration tests start the
-// local stack in-process, e2e tests also drive Debian's Chromium.
+// local stack in-process, e2e tests also drive a Chromium-family browser (tests/e2e/support/browser.ts).
 const tsJest = [
   'ts-jest',
   // Types are checked by `npm run typecheck`; here ts-jest only transpiles (tsconfig has

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, runtime, sourceMaps } = workerData;
+const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, sourceMaps } = workerData;
 const port = parentPort;
 
 // Flags in NODE_OPTIONS do not reach a worker thread; the one that matters here can be set at run time.
@@ -17,16 +17,6 @@ if (
 ) {
   process.setSourceMapsEnabled(true);
 }
-
-// The AWS SDK warns when Node is older than 22. The emulated runtime (nodejs22.x or later) would not
-// print it, so the local Node 20 does not either.
-const runtimeMajor = Number(/nodejs(\d+)/.exec(runtime ?? '')?.[1] ?? 0);
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  if (runtimeMajor >= 22 && String(warning?.message ?? warning).startsWith('NodeVersionSupportWarning'))
-    return;
-  emitWarning(warning, ...rest);
-};
 
 // Lambda's Node.js runtime patches console so every line carries the time, request id and level.
 // Powertools Logger writes through its own Console on process.stdout, untouched by this, as in Lambda.

@@ -1,16 +1,16 @@
-// The web client in Debian's Chromium against the real local stack (template.yaml, the chat
-// Lambdas, dynalite, EventBridge): several users in separate browser contexts chatting, as a
+// The web client in a real Chromium (the one tests/e2e/support/browser.ts finds) against the real
+// local stack (template.yaml, the chat Lambdas, dynalite, EventBridge): several users in separate browser contexts chatting, as a
 // person trying the chat would. One conversation runs through the tests in order.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { describeWithBrowser, launchBrowser } from './support/browser';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Generous: the machine is small and shared, and the first invocations are cold starts. */
 const WAIT_MS = 45_000;
 const RECONNECT_WAIT_MS = 90_000;
@@ -69,7 +69,7 @@ async function send(page: Page, text: string): Promise<void> {
   await page.press('#message-input', 'Enter');
 }
 
-describe('the web client in a real browser against the local stack', () => {
+describeWithBrowser('the web client in a real browser against the local stack', () => {
   let stack: LocalStack;
   let browser: Browser;
   const users = new Map<string, User>();
@@ -123,19 +123,7 @@ describe('the web client in a real browser against the local stack', () => {
     // The stack serves web/dist: build it so the test runs today's client.
     execFileSync(process.execPath, [path.join(ROOT, 'web', 'build.mjs')], { stdio: 'pipe' });
     stack = await startStack(0);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchBrowser();
   }, 180_000);
 
   afterAll(async () => {

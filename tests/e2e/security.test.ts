@@ -6,12 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { describeWithBrowser, launchBrowser } from './support/browser';
 
 const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT_MS = 45_000;
 
 jest.setTimeout(120_000);
@@ -42,7 +42,7 @@ async function startStranger(page?: string): Promise<Stranger> {
   return stranger;
 }
 
-describe('the web client refuses to talk to strangers', () => {
+describeWithBrowser('the web client refuses to talk to strangers', () => {
   let stack: LocalStack;
   let browser: Browser;
   let stranger: Stranger;
@@ -64,21 +64,8 @@ describe('the web client refuses to talk to strangers', () => {
       webRoot: path.join(ROOT, 'web', 'dist'),
     });
     stranger = await startStranger();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        // Nothing leaves this machine: an execute-api host resolves to nothing.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
-    });
+    // Nothing leaves this machine: an execute-api host resolves to nothing.
+    browser = await launchBrowser(undefined, ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1']);
   }, 180_000);
 
   afterAll(async () => {

@@ -15,7 +15,8 @@ export type Resource = {
   DependsOn?: string | string[];
 };
 export interface Template {
-  Parameters: Record<string, { Default?: unknown }>;
+  Parameters: Record<string, { Default?: unknown; AllowedPattern?: string }>;
+  Conditions: Record<string, Node>;
   Globals: { Function: Record<string, Node> };
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: unknown }>;

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Resolver } from '../../../local/template/intrinsics';
+import type { TemplateValue } from '../../../local/template/parse-template';
 import { CHAT_EVENT_SOURCE, DETAIL_TYPES } from '../../../src/chat/chat-events';
 import { ROUTE_KEYS } from '../../../src/functions/chat-api/websocket-event';
 import * as config from '../../../src/shared/config';
@@ -43,6 +45,43 @@ const sub = (text: string) => ({ 'Fn::Sub': text.replaceAll('#{', '$' + '{') });
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
+/**
+ * The stack resources an ARN in a policy names, read from the intrinsic that builds it: a Ref or
+ * GetAtt of a resource, or a Sub whose text starts with such a reference before any wildcard.
+ * A literal, a wildcard ARN or an intrinsic that names no resource of this stack gives [].
+ */
+const stackResourcesNamedBy = (arn: Node): string[] => {
+  if (typeof arn !== 'object' || arn === null) return [];
+  const known = (id: string) => id in template.Resources;
+  if ('Ref' in arn) return known(arn.Ref) ? [arn.Ref] : [];
+  if ('Fn::GetAtt' in arn) return known(arn['Fn::GetAtt'][0]) ? [arn['Fn::GetAtt'][0]] : [];
+  if ('Fn::Sub' in arn && typeof arn['Fn::Sub'] === 'string') {
+    const text: string = arn['Fn::Sub'];
+    const beforeWildcard = text.split('*')[0] ?? '';
+    return [...beforeWildcard.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}/g)]
+      .map((match) => match[1] ?? '')
+      .filter(known);
+  }
+  return [];
+};
+
+/** A template condition evaluated the way CloudFormation does, for the given parameter values. */
+const evaluateCondition = (name: string, parameters: Record<string, string>): boolean => {
+  const resolver: Resolver = new Resolver({
+    file: 'template.yaml',
+    positionOf: () => undefined,
+    pseudo: {},
+    parameter: (key) => parameters[key] ?? (template.Parameters[key]?.Default as TemplateValue),
+    hasResource: (id) => id in template.Resources,
+    ref: (id) => id,
+    getAtt: (id, attribute) => `${id}.${attribute}`,
+    condition: (other) => resolver.condition(template.Conditions[other] as TemplateValue),
+    mappings: {},
+    warn: () => {},
+  });
+  return resolver.condition(template.Conditions[name] as TemplateValue);
+};
+
 describe('template.yaml', () => {
   it('has the two functions', () => {
     expect(functions.map(([id]) => id).sort()).toEqual(['BroadcasterFunction', 'ChatApiFunction']);
@@ -54,7 +93,9 @@ describe('template.yaml', () => {
       expect(fn.Metadata?.BuildProperties).toMatchObject({
         Format: 'esm',
         OutExtension: ['.js=.mjs'],
-        Target: 'es2022',
+        Target: 'node24',
+        // One flag value for SAM (`--main-fields=<value>`): ES modules first so the SDK tree-shakes.
+        MainFields: 'module,main',
         Sourcemap: true,
         Minify: true,
         Banner: ["js=import { createRequire } from 'module';const require = createRequire(import.meta.url);"],
@@ -89,13 +130,24 @@ describe('template.yaml', () => {
         const actions = asList<string>(statement.Action);
         const scoped = actions.some((action) => /^(dynamodb|events|execute-api):/.test(action));
         if (!scoped) continue;
-        expect(actions.every((action) => !action.endsWith(':*') && action !== '*')).toBe(true);
+        expect(actions.every((action) => !action.includes('*'))).toBe(true);
         for (const resourceRef of asList<Node>(statement.Resource)) {
-          expect(resourceRef).not.toBe('*');
-          expect(typeof resourceRef).toBe('object'); // a Ref / GetAtt / Sub of this stack, never a literal
+          expect({ Sid: statement.Sid, names: stackResourcesNamedBy(resourceRef) }).toEqual({
+            Sid: statement.Sid,
+            names: [expect.any(String)],
+          });
         }
       }
       expect(fn.Properties?.Policies).not.toContainEqual(expect.stringMatching(/FullAccess/));
+    });
+
+    it("may put events on the stack's bus only with the chat's own source", () => {
+      const putEvents = statementsOf(fn).filter((s) => asList(s.Action).includes('events:PutEvents'));
+      expect(putEvents.length).toBeGreaterThan(0);
+      for (const statement of putEvents) {
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['ChatEventBus', 'Arn'] });
+        expect(statement.Condition).toEqual({ StringEquals: { 'events:source': CHAT_EVENT_SOURCE } });
+      }
     });
 
     it('may call execute-api:ManageConnections on this API and stage only', () => {
@@ -212,6 +264,96 @@ describe('template.yaml', () => {
     });
   });
 
+  describe('the alarms', () => {
+    const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const alarmOn = (namespace: string, metric: string, dimension: Node) =>
+      alarms.filter(
+        (alarm) =>
+          alarm.Properties?.Namespace === namespace &&
+          alarm.Properties?.MetricName === metric &&
+          JSON.stringify(alarm.Properties?.Dimensions) === JSON.stringify([dimension]),
+      );
+    const topics = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::SNS::Topic')
+      .map(([id]) => ({ Ref: id }));
+
+    // Every dead-letter queue the template configures, wherever it is configured.
+    const deadLetterQueues = [
+      ...Object.values(template.Resources).flatMap((r) =>
+        (r.Properties?.Targets ?? []).map((t: Node) => t.DeadLetterConfig?.Arn),
+      ),
+      ...functions.map(([, fn]) => fn.Properties?.DeadLetterQueue?.TargetArn),
+    ]
+      .filter((arn): arn is Node => arn !== undefined)
+      .map((arn) => arn['Fn::GetAtt'][0] as string);
+
+    it('watch both dead-letter queues: any visible message raises the alarm', () => {
+      expect(deadLetterQueues.sort()).toEqual(['BroadcasterDeadLetterQueue', 'EventDeliveryDeadLetterQueue']);
+      for (const queue of deadLetterQueues) {
+        const found = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [queue, 'QueueName'] },
+        });
+        expect({ queue, alarms: found.length }).toEqual({ queue, alarms: 1 });
+        expect(found[0]?.Properties).toMatchObject({
+          Statistic: 'Maximum',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+
+    it('watch the broadcaster for failed invocations', () => {
+      const found = alarmOn('AWS/Lambda', 'Errors', {
+        Name: 'FunctionName',
+        Value: { Ref: 'BroadcasterFunction' },
+      });
+      expect(found).toHaveLength(1);
+      expect(found[0]?.Properties).toMatchObject({
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it("notify the stack's SNS topic when they fire and when they clear", () => {
+      expect(topics).toHaveLength(1);
+      expect(alarms).toHaveLength(3);
+      for (const alarm of alarms) {
+        expect(alarm.Properties?.AlarmActions).toEqual(topics);
+        expect(alarm.Properties?.OKActions).toEqual(topics);
+        expect(alarm.Properties?.AlarmDescription).toContain('docs/deploy.md');
+      }
+    });
+
+    it('e-mail the AlarmEmail address only when one is given', () => {
+      const [subscription, ...others] = Object.values(template.Resources).filter(
+        (r) => r.Type === 'AWS::SNS::Subscription',
+      );
+      expect(others).toEqual([]);
+      expect(subscription?.Properties).toEqual({
+        TopicArn: topics[0],
+        Protocol: 'email',
+        Endpoint: { Ref: 'AlarmEmail' },
+      });
+      const condition = String(subscription?.Condition);
+      expect(template.Parameters.AlarmEmail?.Default).toBe('');
+      expect(evaluateCondition(condition, {})).toBe(false);
+      expect(evaluateCondition(condition, { AlarmEmail: '' })).toBe(false);
+      expect(evaluateCondition(condition, { AlarmEmail: 'ops@example.com' })).toBe(true);
+    });
+
+    it('accept an empty AlarmEmail or an address, and reject anything else at deploy time', () => {
+      const pattern = new RegExp(String(template.Parameters.AlarmEmail?.AllowedPattern));
+      expect(['', 'ops@example.com', 'first.last+chat@mail.example.org'].every((v) => pattern.test(v))).toBe(
+        true,
+      );
+      expect(['ops', 'ops@', 'ops@example', 'a b@example.com', ' '].some((v) => pattern.test(v))).toBe(false);
+    });
+  });
+
   describe('the tables', () => {
     it('store chat items on demand with TTL and the two indexes the store queries', () => {
       const table = resource('ChatTable').Properties;
@@ -251,6 +393,7 @@ describe('template.yaml', () => {
       'EventBusName',
       'EventDeliveryDeadLetterQueueName',
       'BroadcasterDeadLetterQueueName',
+      'AlarmTopicArn',
     ]) {
       expect(template.Outputs[output]).toBeDefined();
     }

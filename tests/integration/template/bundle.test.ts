@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
-import { TEST_ENV } from '../src/support/events';
-import { functionsOf, loadTemplate, type Node, ROOT } from './load-template';
+import { TEST_ENV } from '../../unit/src/support/events';
+import { functionsOf, loadTemplate, type Node, ROOT } from '../../unit/template/load-template';
 
 /** The esbuild options `sam build` derives from a function's BuildProperties (key=value lists). */
 const esbuildOptionsOf = (properties: Node, outdir: string): BuildOptions => {
@@ -23,6 +23,7 @@ const esbuildOptionsOf = (properties: Node, outdir: string): BuildOptions => {
     format: properties.Format,
     outExtension: pairs(properties.OutExtension),
     target: properties.Target,
+    ...(properties.MainFields ? { mainFields: String(properties.MainFields).split(',') } : {}),
     sourcemap: properties.Sourcemap,
     minify: properties.Minify,
     banner: pairs(properties.Banner),
