@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AwsJsonError, type AwsJsonHandler, readBody, writeError } from '../aws-json';
 
 /** A service that answers AWS JSON protocol requests whose body has been read (EventBridge, SQS). */
-export interface AwsJsonService {
-  handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
-}
+export type AwsJsonService = AwsJsonHandler;
 
 /** A service that reads the request body itself (the DynamoDB proxy to dynalite). */
 export interface AwsStreamingService {
@@ -37,24 +36,11 @@ const TARGETS: { prefix: string; service: 'dynamodb' | 'eventbridge' | 'sqs' }[]
   { prefix: 'AmazonSQS.', service: 'sqs' },
 ];
 
-function sendError(res: ServerResponse, status: number, type: string, message: string): void {
-  const text = JSON.stringify({ __type: type, message });
-  res.writeHead(status, {
-    'Content-Type': 'application/x-amz-json-1.1',
-    'Content-Length': String(Buffer.byteLength(text)),
-    'x-amzn-ErrorType': type,
-  });
-  res.end(text);
-}
+// The endpoint's own errors (no service for the target) in the dialect the SDKs accept from any service.
+const ENDPOINT_DIALECT = { targetPrefix: '', version: '1.1' } as const;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  writeError(res, ENDPOINT_DIALECT, new AwsJsonError(type, message, status));
 }
 
 /**

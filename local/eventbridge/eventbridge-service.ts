@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AwsJsonError, awsJsonService, isRecord, type JsonObject } from '../aws-json';
+import type { LocalService } from '../service';
 import type { RuleModel, RuleTargetModel, StackModel } from '../template/types';
 import {
   type EventPattern,
@@ -115,16 +117,7 @@ export interface EventBridgeStats {
   dropped: number;
 }
 
-export class EventBridgeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+export class EventBridgeError extends AwsJsonError {}
 
 const MAX_ENTRIES = 10;
 // AWS raised the PutEvents request size limit from 256 KB to 1 MB in January 2026.
@@ -150,10 +143,6 @@ interface Delivery {
   attempt: number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Size of one entry as AWS counts it toward the request limit. */
 export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
   let size = 0;
@@ -169,7 +158,7 @@ function toIsoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-export class EventBridgeService {
+export class EventBridgeService implements LocalService<EventBridgeStats> {
   private readonly region: string;
   private readonly accountId: string;
   private readonly buses: Map<string, { name: string; arn: string }>;
@@ -194,6 +183,20 @@ export class EventBridgeService {
     deadLettered: 0,
     dropped: 0,
   };
+
+  private readonly wire = awsJsonService({
+    serviceName: 'The local EventBridge',
+    dialect: { targetPrefix: 'AWSEvents.', version: '1.1' },
+    operations: {
+      PutEvents: (input) => this.putEvents(input.Entries as PutEventsRequestEntry[]),
+      DescribeEventBus: (input) => this.describeEventBus(input),
+      ListEventBuses: (input) => this.listEventBuses(input),
+      ListRules: (input) => this.listRules(input),
+      DescribeRule: (input) => this.describeRule(input),
+      ListTargetsByRule: (input) => this.listTargetsByRule(input),
+      TestEventPattern: (input) => this.testEventPattern(input),
+    },
+  });
 
   constructor(options: EventBridgeServiceOptions) {
     this.options = options;
@@ -256,53 +259,8 @@ export class EventBridgeService {
     this.settle();
   }
 
-  async handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const requestId = randomUUID();
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : '';
-    try {
-      if (req.method !== 'POST')
-        throw new EventBridgeError('UnknownOperationException', 'Only POST is supported.');
-      let input: unknown;
-      try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new EventBridgeError('SerializationException', 'The request body is not valid JSON.');
-      }
-      if (!isRecord(input))
-        throw new EventBridgeError('SerializationException', 'The request body must be an object.');
-      writeJson(res, 200, this.dispatch(operation, input), requestId);
-    } catch (error) {
-      const e =
-        error instanceof EventBridgeError
-          ? error
-          : new EventBridgeError('InternalException', (error as Error).message ?? 'Internal failure', 500);
-      writeJson(res, e.statusCode, { __type: e.code, message: e.message }, requestId);
-    }
-  }
-
-  private dispatch(operation: string, input: Record<string, unknown>): unknown {
-    switch (operation) {
-      case 'PutEvents':
-        return this.putEvents(input.Entries as PutEventsRequestEntry[]);
-      case 'DescribeEventBus':
-        return this.describeEventBus(input);
-      case 'ListEventBuses':
-        return this.listEventBuses(input);
-      case 'ListRules':
-        return this.listRules(input);
-      case 'DescribeRule':
-        return this.describeRule(input);
-      case 'ListTargetsByRule':
-        return this.listTargetsByRule(input);
-      case 'TestEventPattern':
-        return this.testEventPattern(input);
-      default:
-        throw new EventBridgeError(
-          'UnknownOperationException',
-          `The local EventBridge does not implement ${operation || 'this operation'}.`,
-        );
-    }
+  handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    return this.wire.handleRequest(req, res, body);
   }
 
   /** PutEvents, callable in process. Throws EventBridgeError for request-level validation errors. */
@@ -567,12 +525,12 @@ export class EventBridgeService {
     return bus;
   }
 
-  private describeEventBus(input: Record<string, unknown>) {
+  private describeEventBus(input: JsonObject) {
     const bus = this.findBus(input.Name);
     return { Name: bus.name, Arn: bus.arn };
   }
 
-  private listEventBuses(input: Record<string, unknown>) {
+  private listEventBuses(input: JsonObject) {
     const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
     return {
       EventBuses: [...this.buses.values()]
@@ -603,7 +561,7 @@ export class EventBridgeService {
     return rule;
   }
 
-  private listRules(input: Record<string, unknown>) {
+  private listRules(input: JsonObject) {
     const bus = this.findBus(input.EventBusName);
     const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
     return {
@@ -613,11 +571,11 @@ export class EventBridgeService {
     };
   }
 
-  private describeRule(input: Record<string, unknown>) {
+  private describeRule(input: JsonObject) {
     return this.describeRuleShape(this.findRule(input, 'Name'));
   }
 
-  private listTargetsByRule(input: Record<string, unknown>) {
+  private listTargetsByRule(input: JsonObject) {
     const rule = this.findRule(input, 'Rule');
     return {
       Targets: rule.targets.map((target) => ({
@@ -634,7 +592,7 @@ export class EventBridgeService {
     };
   }
 
-  private testEventPattern(input: Record<string, unknown>) {
+  private testEventPattern(input: JsonObject) {
     let pattern: unknown;
     let event: unknown;
     try {
@@ -657,14 +615,4 @@ export class EventBridgeService {
     }
     return { Result: matchesEventPattern(pattern, event) };
   }
-}
-
-function writeJson(res: ServerResponse, status: number, payload: unknown, requestId: string): void {
-  const body = JSON.stringify(payload);
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(body),
-    'x-amzn-requestid': requestId,
-  });
-  res.end(body);
 }

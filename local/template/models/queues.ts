@@ -14,6 +14,10 @@ export function queueModels(ctx: StackContext): QueueModel[] {
         ? parseRedrive(ctx, id, p.RedrivePolicy, res.Properties)
         : p.RedrivePolicy,
     );
+    // The local SQS keeps what a dead-letter queue needs (docs/local-stack.md).
+    if (p.RedrivePolicy !== undefined)
+      ctx.warn(`${id}: RedrivePolicy is not emulated: messages are not moved to the dead-letter queue`);
+    if (String(p.FifoQueue) === 'true') ctx.warn(`${id}: FIFO ordering and deduplication are not emulated`);
     out.push({
       logicalId: id,
       queueName: name,
