@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { LocalService } from '../service';
 import {
   buildConnectEvent,
   buildDisconnectEvent,
@@ -141,7 +142,7 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * (after the $connect integration accepts), frames are routed by the API's selection expression
  * to Lambda integrations, and `/{stage}/@connections/{id}` is the management API.
  */
-export class WebSocketGateway {
+export class WebSocketGateway implements LocalService<GatewayStats> {
   private readonly limits: GatewayLimits;
   private readonly byStage = new Map<string, ApiRuntime>();
   private readonly connections = new Map<string, Connection>();

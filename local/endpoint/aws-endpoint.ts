@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsJsonError, type AwsJsonHandler, readBody, writeError } from '../aws-json';
+import type { LocalService } from '../service';
 
 /** A service that answers AWS JSON protocol requests whose body has been read (EventBridge, SQS). */
 export type AwsJsonService = AwsJsonHandler;
@@ -21,11 +22,9 @@ export interface AwsEndpointOptions {
 /** Calls per service and operation, e.g. { dynamodb: { PutItem: 3 }, eventbridge: { PutEvents: 1 } }. */
 export type AwsCallStats = Record<string, Record<string, number>>;
 
-export interface AwsEndpoint {
+export interface AwsEndpoint extends LocalService<AwsCallStats> {
   url: string;
   port: number;
-  stats(): AwsCallStats;
-  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +109,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     resetStats: () => {
       counts = {};
     },
+    // Each call is answered by the service behind it; those services drain themselves.
+    drain: () => Promise.resolve(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

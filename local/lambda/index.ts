@@ -1,12 +1,11 @@
-export {
-  type DeadLetterPayload,
-  type InvocationOutcome,
-  type InvocationReport,
-  type InvokeResult,
-  type LambdaError,
-  LambdaService,
-  type LambdaServiceOptions,
-  type LambdaStats,
-  traceHeader,
-  UnknownFunctionError,
-} from './lambda-service';
+export { LambdaService, type LambdaServiceOptions, UnknownFunctionError } from './lambda-service';
+export { traceHeader } from './runtime-variables';
+export type {
+  DeadLetterPayload,
+  FunctionStats,
+  InvocationOutcome,
+  InvocationReport,
+  InvokeResult,
+  LambdaError,
+  LambdaStats,
+} from './types';
