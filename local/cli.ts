@@ -1,3 +1,5 @@
+// The `npm start` / `npm run invoke` CLI: options, console output and the invoke command. Just over
+// ~400 lines: the option table and its help text read best as one piece.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';

@@ -1,3 +1,8 @@
+// Longer than the ~400 lines a module here should be, on purpose: a connection's life ($connect,
+// frames and routes, idle and maximum-duration timers, close) and the @connections API read and
+// change the same connection table, pending handshakes and counters, and halves of it would reach
+// into each other's state. What stands alone is already out: events.ts, route-selection.ts,
+// limits.ts, frame-size-watcher.ts, ids.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
