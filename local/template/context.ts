@@ -1,6 +1,6 @@
 import type { TemplateError } from './errors';
 import type { Resolver } from './intrinsics';
-import type { Position, TemplateObject, TemplateValue } from './parse-template';
+import type { Position, TemplateObject } from './parse-template';
 
 /** A resource of the template after its Condition, SAM Globals and the SAM transform's additions. */
 export interface Resource {
@@ -36,9 +36,4 @@ export interface StackContext {
   /** Records a physical name decided outside the kind table (a SAM rule's RuleName). */
   setName(id: string, name: string): void;
   condition(name: string, where: Position | undefined): boolean;
-}
-
-/** Resolves a template value to a string, with its source position for errors. */
-export function stringOf(ctx: StackContext, value: TemplateValue): string {
-  return ctx.resolver.string(value, ctx.pos(value));
 }
