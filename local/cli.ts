@@ -56,6 +56,15 @@ function integer(name: string, min: number) {
   };
 }
 
+function share(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1)
+      throw new InvalidArgumentError(`${name} must be a share between 0 and 1`);
+    return parsed;
+  };
+}
+
 function consoleLog(quiet: boolean): StackLog {
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -168,6 +177,10 @@ async function start(opts: {
   idleTimeout?: number;
   maxConnection?: number;
   quiet?: boolean;
+  faultDynamodbThrottle?: number;
+  faultPost429?: number;
+  faultPost500?: number;
+  faultPutEvents?: number;
 }): Promise<void> {
   const templatePath = templatePathOf(opts.template);
   const defaultWeb = path.resolve('web/dist');
@@ -184,6 +197,12 @@ async function start(opts: {
     callbackLatencyMs: opts.callbackLatency,
     idleTimeoutSeconds: opts.idleTimeout,
     maxConnectionSeconds: opts.maxConnection,
+    faults: {
+      dynamoDbThrottle: opts.faultDynamodbThrottle,
+      postToConnection429: opts.faultPost429,
+      postToConnection500: opts.faultPost500,
+      putEventsEntryFailure: opts.faultPutEvents,
+    },
     log,
   };
   process.stdout.write(
@@ -393,6 +412,26 @@ program
     integer('--max-connection', 1),
   )
   .option('--quiet', 'print no invocation or function log lines')
+  .option(
+    '--fault-dynamodb-throttle <share>',
+    'answer this share (0-1) of DynamoDB item calls with ProvisionedThroughputExceededException',
+    share('--fault-dynamodb-throttle'),
+  )
+  .option(
+    '--fault-post-429 <share>',
+    'answer this share of PostToConnection calls with 429',
+    share('--fault-post-429'),
+  )
+  .option(
+    '--fault-post-500 <share>',
+    'answer this share of PostToConnection calls with 500',
+    share('--fault-post-500'),
+  )
+  .option(
+    '--fault-put-events <share>',
+    'fail this share of PutEvents entries with InternalFailure',
+    share('--fault-put-events'),
+  )
   .action((opts) => start(opts).catch(fail));
 
 program

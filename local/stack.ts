@@ -11,6 +11,7 @@ import { buildFunctions } from './build';
 import { type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { type AwsCallStats, type AwsEndpointOptions, startAwsEndpoint } from './endpoint';
 import { EventBridgeService, type EventBridgeStats, type EventSummary } from './eventbridge';
+import { FaultInjector, type FaultOptions, type FaultStats } from './faults';
 import { type FunctionStats, type InvocationReport, LambdaService, type LambdaStats } from './lambda';
 import type { LocalService } from './service';
 import { startSiteServer } from './site-server';
@@ -57,6 +58,8 @@ export interface LocalStackOptions {
   eventRetryDelaysMs?: number[];
   /** How often expired TTL items are deleted (default 30 s; 0 = never). */
   ttlSweepIntervalMs?: number;
+  /** Failures to inject into a share of calls (DynamoDB throttling, @connections 429/500, PutEvents entries). */
+  faults?: FaultOptions;
   log?: StackLog;
 }
 
@@ -70,6 +73,8 @@ export interface StackStats {
   lambda: LambdaStats;
   /** Per function: invocations, errors, cold starts, summed duration and billed time. */
   functions: Record<string, FunctionStats>;
+  /** Failures injected through `faults`, per kind. */
+  faults: FaultStats;
 }
 
 export interface LocalStack {
@@ -102,6 +107,8 @@ function gatewayLimits(options: LocalStackOptions): Partial<GatewayLimits> {
 /** Starts everything the template describes; see docs/local-stack.md. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? {};
+  // Bad fault options fail before anything starts.
+  const faults = new FaultInjector(options.faults);
   const host = options.host ?? '127.0.0.1';
   const model = await loadStack(options.templatePath, { parameterOverrides: options.parameterOverrides });
   for (const warning of model.warnings) log.warn?.(warning);
@@ -143,7 +150,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const siteHostPort = site.hostPort;
 
     // Services are attached once they exist; the endpoint reads them per request.
-    const awsServices: AwsEndpointOptions = {};
+    const awsServices: AwsEndpointOptions = {
+      fault: (service, operation) => faults.awsCall(service, operation),
+    };
     const endpoint = await startAwsEndpoint(awsServices);
     cleanups.push(() => endpoint.close());
 
@@ -174,6 +183,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onEvent: (summary) => log.event?.(summary),
       onWarning: (message) => log.warn?.(message),
       retryDelaysMs: options.eventRetryDelaysMs,
+      entryFault: () => faults.putEventsEntry(),
     });
     cleanups.push(() => eventBridge.close());
 
@@ -182,6 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: model.region,
       limits: gatewayLimits(options),
       callbackLatencyMs: options.callbackLatencyMs,
+      postFault: () => faults.postToConnection(),
       onActivity: (activity) => log.gateway?.(activity),
       invoker: {
         invoke: async (logicalId, event, invokeOptions): Promise<GatewayInvokeResult> => {
@@ -197,7 +208,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     awsServices.eventBridge = eventBridge;
     awsServices.sqs = sqs;
 
-    const services: LocalService<unknown>[] = [gateway, endpoint, eventBridge, sqs, lambda];
+    const services: LocalService<unknown>[] = [gateway, endpoint, eventBridge, sqs, lambda, faults];
     const apiFor = (apiLogicalId?: string) => {
       const api = apiLogicalId
         ? model.webSocketApis.find((candidate) => candidate.logicalId === apiLogicalId)
@@ -235,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         sqs: sqs.stats(),
         lambda: lambda.stats(),
         functions: lambda.functionStats(),
+        faults: faults.stats(),
       }),
       resetStats: () => {
         for (const service of services) service.resetStats();

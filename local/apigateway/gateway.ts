@@ -60,6 +60,8 @@ export interface WebSocketGatewayOptions {
   limits?: Partial<GatewayLimits>;
   /** Wait this long before answering each @connections request (a simulated round trip). */
   callbackLatencyMs?: number;
+  /** An injected failure for one PostToConnection (local/faults), answered instead of a delivery. */
+  postFault?: () => { status: number; type: string; message: string } | undefined;
   onActivity?: (activity: GatewayActivity) => void;
 }
 
@@ -559,6 +561,11 @@ export class WebSocketGateway implements LocalService<GatewayStats> {
         if (size > limit) {
           stats.tooLarge++;
           sendError(res, 413, 'PayloadTooLargeException', 'Message too long');
+          return;
+        }
+        const fault = this.options.postFault?.();
+        if (fault) {
+          sendError(res, fault.status, fault.type, fault.message);
           return;
         }
         const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);

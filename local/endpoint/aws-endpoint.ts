@@ -12,6 +12,8 @@ export interface AwsStreamingService {
 }
 
 export interface AwsEndpointOptions {
+  /** An injected failure for one call (local/faults), answered instead of the service's answer. */
+  fault?: (service: string, operation: string) => AwsJsonError | undefined;
   dynamodb?: AwsStreamingService;
   eventBridge?: AwsJsonService;
   sqs?: AwsJsonService;
@@ -74,6 +76,12 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     }
     const operation = target.slice(route.prefix.length);
     count(route.service, operation);
+    const fault = options.fault?.(route.service, operation);
+    if (fault) {
+      req.resume();
+      writeError(res, ENDPOINT_DIALECT, fault);
+      return;
+    }
     if (route.service === 'dynamodb') {
       if (!options.dynamodb) return void sendUnavailable(req, res, 'DynamoDB');
       options.dynamodb.handleRequest(req, res);

@@ -84,6 +84,8 @@ export interface EventBridgeServiceOptions {
    */
   eventAgeScale?: number;
   now?: () => number;
+  /** An injected failure for one valid entry (local/faults), reported in its result entry. */
+  entryFault?: () => PutEventsResultEntry | undefined;
 }
 
 export interface EventBridgeStats {
@@ -217,7 +219,7 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
     for (const raw of entries) {
       this.counters.entries++;
       const entry: PutEventsRequestEntry = isRecord(raw) ? raw : {};
-      const failure = validateEntry(entry);
+      const failure = validateEntry(entry) ?? this.options.entryFault?.();
       if (failure) {
         this.counters.failedEntries++;
         results.push(failure);

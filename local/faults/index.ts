@@ -1,0 +1,1 @@
+export { FaultInjector, type FaultOptions, type FaultStats, type HttpFault } from './fault-injector';
