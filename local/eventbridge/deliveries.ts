@@ -1,5 +1,5 @@
 import type { RuleModel, RuleTargetModel } from '../template/types';
-import type { DeliveryContext, EventBridgeStats } from './eventbridge-service';
+import type { EventBridgeServiceOptions, EventBridgeStats } from './eventbridge-service';
 import { selectInputPath } from './input-path';
 import type { EventEnvelope } from './put-events';
 
@@ -15,13 +15,8 @@ const NON_RETRYABLE = new Set([
   'InvalidParameterValueException',
 ]);
 
-export interface DeliveryOptions {
-  invokeFunction: (
-    functionLogicalId: string,
-    event: unknown,
-    context: DeliveryContext,
-  ) => void | Promise<void>;
-  sendToQueue: (arn: string, body: string, attributes: Record<string, string>) => Promise<unknown>;
+/** The service's target callbacks, and what the service decided of its options. */
+export interface DeliveryOptions extends Pick<EventBridgeServiceOptions, 'invokeFunction' | 'sendToQueue'> {
   warn: (message: string) => void;
   counters: () => EventBridgeStats;
   retryDelaysMs: number[];
