@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { BuildError, buildFunctions } from './build';
+import { FaultOptionsError } from './faults';
 import { LambdaService } from './lambda';
 import {
   COLORS,
@@ -142,6 +143,7 @@ class UsageError extends Error {}
 /** The message a user needs for the errors that have a known cause; undefined for the others. */
 function explain(error: unknown): string | undefined {
   if (error instanceof PortInUseError || error instanceof UsageError) return error.message;
+  if (error instanceof FaultOptionsError) return `Fault options: ${error.message}`;
   if (error instanceof TemplateError) return `Template error: ${error.message}`;
   if (error instanceof BuildError) {
     const missing = error.failures.filter((failure) => !error.message.includes(failure.message));
@@ -181,6 +183,10 @@ async function start(opts: {
   faultPost429?: number;
   faultPost500?: number;
   faultPutEvents?: number;
+  faultLambdaCrash?: number;
+  faultLambdaTimeout?: number;
+  faultLambdaAfter?: number;
+  faultFunctions?: string;
 }): Promise<void> {
   const templatePath = templatePathOf(opts.template);
   const defaultWeb = path.resolve('web/dist');
@@ -202,6 +208,10 @@ async function start(opts: {
       postToConnection429: opts.faultPost429,
       postToConnection500: opts.faultPost500,
       putEventsEntryFailure: opts.faultPutEvents,
+      lambdaCrash: opts.faultLambdaCrash,
+      lambdaTimeout: opts.faultLambdaTimeout,
+      lambdaFaultAfterMs: opts.faultLambdaAfter,
+      lambdaFaultFunctions: opts.faultFunctions?.split(',').map((id) => id.trim()),
     },
     log,
   };
@@ -432,6 +442,22 @@ program
     'fail this share of PutEvents entries with InternalFailure',
     share('--fault-put-events'),
   )
+  .option(
+    '--fault-lambda-crash <share>',
+    'kill the environment of this share of invocations (see --fault-lambda-after)',
+    share('--fault-lambda-crash'),
+  )
+  .option(
+    '--fault-lambda-timeout <share>',
+    'end this share of invocations as timeouts (Sandbox.Timedout)',
+    share('--fault-lambda-timeout'),
+  )
+  .option(
+    '--fault-lambda-after <ms>',
+    'how far into the handler a Lambda fault strikes',
+    integer('--fault-lambda-after', 0),
+  )
+  .option('--fault-functions <ids>', 'comma-separated logical ids Lambda faults apply to (default: all)')
   .action((opts) => start(opts).catch(fail));
 
 program

@@ -172,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       region: model.region,
       asyncRetryDelaysMs: options.asyncRetryDelaysMs,
+      invocationFault: (fn) => faults.lambdaInvocation(fn.logicalId),
     });
     cleanups.push(() => lambda.close());
 

@@ -14,6 +14,17 @@ export interface FaultOptions {
   postToConnection500?: number;
   /** PutEvents entries failed with `InternalFailure` while the rest of the request succeeds. */
   putEventsEntryFailure?: number;
+  /** Invocations whose execution environment is killed `lambdaFaultAfterMs` into the handler. */
+  lambdaCrash?: number;
+  /**
+   * Invocations that end as a timeout (`Sandbox.Timedout`, environment stopped) `lambdaFaultAfterMs`
+   * into the handler, without waiting for the function's own Timeout.
+   */
+  lambdaTimeout?: number;
+  /** How far into the handler a Lambda fault strikes (default 0: as soon as it starts). */
+  lambdaFaultAfterMs?: number;
+  /** The functions (logical ids) Lambda faults apply to; default all. */
+  lambdaFaultFunctions?: string[];
   /** The random source; tests pass their own. Default Math.random. */
   random?: () => number;
 }
@@ -23,6 +34,8 @@ export interface FaultStats {
   postToConnection429: number;
   postToConnection500: number;
   putEventsEntriesFailed: number;
+  lambdaCrashes: number;
+  lambdaTimeouts: number;
 }
 
 /** An HTTP error the gateway answers with instead of delivering a post. */
@@ -32,11 +45,18 @@ export interface HttpFault {
   message: string;
 }
 
+/** Fault options that make no sense (a share outside 0..1, shares adding up past 1). */
+export class FaultOptionsError extends RangeError {
+  override readonly name = 'FaultOptionsError';
+}
+
 const SHARES = [
   'dynamoDbThrottle',
   'postToConnection429',
   'postToConnection500',
   'putEventsEntryFailure',
+  'lambdaCrash',
+  'lambdaTimeout',
 ] as const;
 
 // The DynamoDB operations that consume capacity, hence the ones AWS throttles.
@@ -58,6 +78,8 @@ const zero = (): FaultStats => ({
   postToConnection429: 0,
   postToConnection500: 0,
   putEventsEntriesFailed: 0,
+  lambdaCrashes: 0,
+  lambdaTimeouts: 0,
 });
 
 /** Decides, call by call, whether a service answers with an injected failure; counts each one. */
@@ -69,11 +91,22 @@ export class FaultInjector implements LocalService<FaultStats> {
     for (const name of SHARES) {
       const share = options[name];
       if (share !== undefined && !(Number.isFinite(share) && share >= 0 && share <= 1)) {
-        throw new RangeError(`fault ${name} must be a share between 0 and 1, got ${String(share)}`);
+        throw new FaultOptionsError(`fault ${name} must be a share between 0 and 1, got ${String(share)}`);
       }
     }
     if ((options.postToConnection429 ?? 0) + (options.postToConnection500 ?? 0) > 1) {
-      throw new RangeError('faults postToConnection429 and postToConnection500 together must not exceed 1');
+      throw new FaultOptionsError(
+        'faults postToConnection429 and postToConnection500 together must not exceed 1',
+      );
+    }
+    if ((options.lambdaCrash ?? 0) + (options.lambdaTimeout ?? 0) > 1) {
+      throw new FaultOptionsError('faults lambdaCrash and lambdaTimeout together must not exceed 1');
+    }
+    const after = options.lambdaFaultAfterMs;
+    if (after !== undefined && !(Number.isFinite(after) && after >= 0)) {
+      throw new FaultOptionsError(
+        `fault lambdaFaultAfterMs must be a number of milliseconds >= 0, got ${String(after)}`,
+      );
     }
     this.random = options.random ?? Math.random;
   }
@@ -119,6 +152,24 @@ export class FaultInjector implements LocalService<FaultStats> {
     if (!this.hit(this.options.putEventsEntryFailure)) return undefined;
     this.counters.putEventsEntriesFailed++;
     return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal failure (injected by the local stack)' };
+  }
+
+  /** How one invocation of a function fails, if it does. */
+  lambdaInvocation(functionLogicalId: string): { kind: 'crash' | 'timeout'; afterMs: number } | undefined {
+    const { lambdaCrash = 0, lambdaTimeout = 0, lambdaFaultFunctions } = this.options;
+    if (lambdaCrash + lambdaTimeout === 0) return undefined;
+    if (lambdaFaultFunctions && !lambdaFaultFunctions.includes(functionLogicalId)) return undefined;
+    const afterMs = this.options.lambdaFaultAfterMs ?? 0;
+    const roll = this.random();
+    if (roll < lambdaCrash) {
+      this.counters.lambdaCrashes++;
+      return { kind: 'crash', afterMs };
+    }
+    if (roll < lambdaCrash + lambdaTimeout) {
+      this.counters.lambdaTimeouts++;
+      return { kind: 'timeout', afterMs };
+    }
+    return undefined;
   }
 
   stats(): FaultStats {

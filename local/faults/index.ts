@@ -1,1 +1,7 @@
-export { FaultInjector, type FaultOptions, type FaultStats, type HttpFault } from './fault-injector';
+export {
+  FaultInjector,
+  type FaultOptions,
+  FaultOptionsError,
+  type FaultStats,
+  type HttpFault,
+} from './fault-injector';

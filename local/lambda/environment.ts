@@ -42,6 +42,18 @@ export interface EnvironmentHost {
 
 let nextInvocationId = 1;
 
+/** What Lambda answers when a handler runs past its Timeout (the environment is stopped). */
+export function timedOut(fn: FunctionModel, requestId: string): HandlerOutcome {
+  return {
+    ok: false,
+    outcome: 'timeout',
+    error: {
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+    },
+  };
+}
+
 /** One Lambda execution environment: a worker thread that runs one invocation at a time. */
 export class ExecutionEnvironment {
   readonly logStream = newLogStream();
@@ -118,18 +130,7 @@ export class ExecutionEnvironment {
     const deadline = Date.now() + timeoutMs;
     return new Promise((resolve) => {
       const pending: Pending = { id: nextInvocationId++, resolve };
-      pending.timer = setTimeout(() => {
-        this.pending = undefined;
-        void this.kill();
-        resolve({
-          ok: false,
-          outcome: 'timeout',
-          error: {
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
-          },
-        });
-      }, timeoutMs);
+      pending.timer = setTimeout(() => void this.stop(timedOut(fn, requestId)), timeoutMs);
       this.pending = pending;
       this.worker?.postMessage({
         type: 'invoke',
@@ -151,14 +152,19 @@ export class ExecutionEnvironment {
   }
 
   /** Stops the environment; an invocation still running ends as a crash with `reason`. */
-  async kill(reason = 'environment stopped'): Promise<void> {
-    this.dead = true;
-    this.host.onGone(this);
-    this.settle({
+  kill(reason = 'environment stopped'): Promise<void> {
+    return this.stop({
       ok: false,
       outcome: 'crash',
       error: { errorType: 'Runtime.ExitError', errorMessage: reason },
     });
+  }
+
+  /** Stops the environment; an invocation still running ends with `outcome`. */
+  async stop(outcome: HandlerOutcome): Promise<void> {
+    this.dead = true;
+    this.host.onGone(this);
+    this.settle(outcome);
     await this.worker?.terminate();
   }
 

@@ -1,4 +1,9 @@
-export { LambdaService, type LambdaServiceOptions, UnknownFunctionError } from './lambda-service';
+export {
+  type InvocationFault,
+  LambdaService,
+  type LambdaServiceOptions,
+  UnknownFunctionError,
+} from './lambda-service';
 export { traceHeader } from './runtime-variables';
 export type {
   DeadLetterPayload,

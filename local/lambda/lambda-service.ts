@@ -6,7 +6,7 @@ import type { LocalService } from '../service';
 import type { FunctionModel } from '../template/types';
 import { startXraySink, type XraySink } from '../xray/xray-sink';
 import { AsyncInvoker } from './async-invoker';
-import { ExecutionEnvironment } from './environment';
+import { ExecutionEnvironment, timedOut } from './environment';
 import { EnvironmentPool } from './pool';
 import { runtimeVariables } from './runtime-variables';
 import {
@@ -54,6 +54,14 @@ export interface LambdaServiceOptions {
   idleEnvironmentMs?: number;
   /** Use this X-Ray daemon address instead of starting a local UDP sink. */
   xrayDaemonAddress?: string;
+  /** An injected failure for one invocation (local/faults): its environment is stopped after `afterMs`. */
+  invocationFault?: (fn: FunctionModel) => InvocationFault | undefined;
+}
+
+export interface InvocationFault {
+  /** `crash`: the runtime is killed; `timeout`: it ends as if the handler ran past its Timeout. */
+  kind: 'crash' | 'timeout';
+  afterMs: number;
 }
 
 const RESPONSE_LIMIT_BYTES = 6_291_556;
@@ -262,7 +270,11 @@ export class LambdaService implements LocalService<LambdaStats> {
       // Killed (the service closed) while it started: its worker is gone, nothing may be posted to it.
       if (env.dead) return fail(this.closed ? STOPPING : ENVIRONMENT_GONE, 'crash');
       const started = performance.now();
+      const fault = this.options.invocationFault?.(fn);
+      const stopping =
+        fault && setTimeout(() => void env.stop(injected(fault, fn, opts.requestId)), fault.afterMs);
       const outcome = await env.invoke(event, opts.requestId);
+      clearTimeout(stopping);
       report.durationMs = round(performance.now() - started);
       report.billedMs = Math.max(1, Math.ceil(report.durationMs));
       return this.settle(outcome, report, fail);
@@ -316,3 +328,15 @@ export class LambdaService implements LocalService<LambdaStats> {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+function injected(fault: InvocationFault, fn: FunctionModel, requestId: string): HandlerOutcome {
+  if (fault.kind === 'timeout') return timedOut(fn, requestId);
+  return {
+    ok: false,
+    outcome: 'crash',
+    error: {
+      errorType: 'Runtime.ExitError',
+      errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed (injected by the local stack)`,
+    },
+  };
+}

@@ -26,11 +26,16 @@ describe('fault injection', () => {
       templatePath: FIXTURE_TEMPLATE,
       port: 0,
       ttlSweepIntervalMs: 0,
+      // Posts take a while, so an invocation that posts is still running when a Lambda fault strikes.
+      callbackLatencyMs: 200,
       faults: {
         dynamoDbThrottle: 0.5,
         postToConnection429: 0.25,
         postToConnection500: 0.25,
         putEventsEntryFailure: 0.5,
+        lambdaCrash: 0.25,
+        lambdaTimeout: 0.25,
+        lambdaFaultFunctions: ['ListenerFunction'],
         random: () => roll,
       },
     });
@@ -116,6 +121,36 @@ describe('fault injection', () => {
 
     expect(stack.stats().faults.putEventsEntriesFailed).toBe(2);
     expect(stack.stats().eventBridge).toMatchObject({ entries: 4, failedEntries: 2 });
+  });
+  it('kills or times out a share of the invocations of the functions it names', async () => {
+    const { connectionId } = (await client.echo()).requestContext;
+    const event = { 'detail-type': 'Echo', detail: { connectionId, text: 'survived' } };
+
+    roll = 0.1;
+    const killed = await stack.lambda.invoke('ListenerFunction', event);
+    expect(killed).toMatchObject({
+      ok: false,
+      error: { errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('signal: killed') },
+      report: { outcome: 'crash' },
+    });
+    roll = 0.3;
+    const timedOut = await stack.lambda.invoke('ListenerFunction', event);
+    // The killed environment is gone: this one is a cold start.
+    expect(timedOut).toMatchObject({
+      ok: false,
+      error: { errorType: 'Sandbox.Timedout' },
+      report: { outcome: 'timeout', cold: true },
+    });
+    roll = 0.9;
+    const survived = await stack.lambda.invoke('ListenerFunction', event);
+    expect(survived).toMatchObject({ ok: true, report: { cold: true } });
+    expect(JSON.parse(await client.next())).toMatchObject({ fromListener: 'survived' });
+    // A function it does not name is never struck.
+    roll = 0.1;
+    await expect(client.echo()).resolves.toMatchObject({ requestContext: { connectionId } });
+
+    expect(stack.stats().faults).toMatchObject({ lambdaCrashes: 1, lambdaTimeouts: 1 });
+    expect(stack.stats().lambda).toMatchObject({ errors: 1, timeouts: 1 });
   });
 });
 
