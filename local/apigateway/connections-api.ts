@@ -119,14 +119,8 @@ export class ConnectionsApi {
   }
 
   private async getConnection(res: ServerResponse, runtime: ApiRuntime, connectionId: string): Promise<void> {
-    this.host.counters().getConnection.calls++;
-    if (this.host.callbackLatencyMs) await delay(this.host.callbackLatencyMs);
-    const conn = this.host.find(runtime, connectionId);
-    if (!conn) {
-      this.host.counters().getConnection.gone++;
-      sendGone(res);
-      return;
-    }
+    const conn = await this.lookup(res, runtime, connectionId, 'getConnection');
+    if (!conn) return;
     const identity: Record<string, string> = { sourceIp: conn.ctx.sourceIp };
     if (conn.ctx.userAgent !== undefined) identity.userAgent = conn.ctx.userAgent;
     sendJson(res, 200, {
@@ -141,16 +135,27 @@ export class ConnectionsApi {
     runtime: ApiRuntime,
     connectionId: string,
   ): Promise<void> {
-    this.host.counters().deleteConnection.calls++;
+    const conn = await this.lookup(res, runtime, connectionId, 'deleteConnection');
+    if (!conn) return;
+    this.host.close(conn, CLOSE.deleted.code, CLOSE.deleted.reason);
+    sendEmpty(res, 204);
+  }
+
+  /** Counts the call and finds its connection after the simulated latency; answers Gone when there is none. */
+  private async lookup(
+    res: ServerResponse,
+    runtime: ApiRuntime,
+    connectionId: string,
+    operation: 'getConnection' | 'deleteConnection',
+  ): Promise<Connection | undefined> {
+    this.host.counters()[operation].calls++;
     if (this.host.callbackLatencyMs) await delay(this.host.callbackLatencyMs);
     const conn = this.host.find(runtime, connectionId);
     if (!conn) {
-      this.host.counters().deleteConnection.gone++;
+      this.host.counters()[operation].gone++;
       sendGone(res);
-      return;
     }
-    this.host.close(conn, CLOSE.deleted.code, CLOSE.deleted.reason);
-    sendEmpty(res, 204);
+    return conn;
   }
 }
 
