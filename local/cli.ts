@@ -1,5 +1,6 @@
-// The `npm start` / `npm run invoke` CLI: options, console output and the invoke command. Just over
-// ~400 lines: the option table and its help text read best as one piece.
+// The `npm start` / `npm run invoke` CLI: options, console output and the invoke command. Over
+// ~400 lines on purpose: the option table with its help text (fault flags included) reads best as
+// one piece next to the code that turns it into startLocalStack options.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
