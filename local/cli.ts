@@ -1,9 +1,13 @@
+// The `npm start` / `npm run invoke` CLI: options, console output and the invoke command. Over
+// ~400 lines on purpose: the option table with its help text (fault flags included) reads best as
+// one piece next to the code that turns it into startLocalStack options.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { BuildError, buildFunctions } from './build';
+import { FaultOptionsError } from './faults';
 import { LambdaService } from './lambda';
 import {
   COLORS,
@@ -50,6 +54,15 @@ function integer(name: string, min: number) {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < min)
       throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return parsed;
+  };
+}
+
+function share(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1)
+      throw new InvalidArgumentError(`${name} must be a share between 0 and 1`);
     return parsed;
   };
 }
@@ -131,6 +144,7 @@ class UsageError extends Error {}
 /** The message a user needs for the errors that have a known cause; undefined for the others. */
 function explain(error: unknown): string | undefined {
   if (error instanceof PortInUseError || error instanceof UsageError) return error.message;
+  if (error instanceof FaultOptionsError) return `Fault options: ${error.message}`;
   if (error instanceof TemplateError) return `Template error: ${error.message}`;
   if (error instanceof BuildError) {
     const missing = error.failures.filter((failure) => !error.message.includes(failure.message));
@@ -166,6 +180,14 @@ async function start(opts: {
   idleTimeout?: number;
   maxConnection?: number;
   quiet?: boolean;
+  faultDynamodbThrottle?: number;
+  faultPost429?: number;
+  faultPost500?: number;
+  faultPutEvents?: number;
+  faultLambdaCrash?: number;
+  faultLambdaTimeout?: number;
+  faultLambdaAfter?: number;
+  faultFunctions?: string;
 }): Promise<void> {
   const templatePath = templatePathOf(opts.template);
   const defaultWeb = path.resolve('web/dist');
@@ -182,6 +204,16 @@ async function start(opts: {
     callbackLatencyMs: opts.callbackLatency,
     idleTimeoutSeconds: opts.idleTimeout,
     maxConnectionSeconds: opts.maxConnection,
+    faults: {
+      dynamoDbThrottle: opts.faultDynamodbThrottle,
+      postToConnection429: opts.faultPost429,
+      postToConnection500: opts.faultPost500,
+      putEventsEntryFailure: opts.faultPutEvents,
+      lambdaCrash: opts.faultLambdaCrash,
+      lambdaTimeout: opts.faultLambdaTimeout,
+      lambdaFaultAfterMs: opts.faultLambdaAfter,
+      lambdaFaultFunctions: opts.faultFunctions?.split(',').map((id) => id.trim()),
+    },
     log,
   };
   process.stdout.write(
@@ -391,6 +423,42 @@ program
     integer('--max-connection', 1),
   )
   .option('--quiet', 'print no invocation or function log lines')
+  .option(
+    '--fault-dynamodb-throttle <share>',
+    'answer this share (0-1) of DynamoDB item calls with ProvisionedThroughputExceededException',
+    share('--fault-dynamodb-throttle'),
+  )
+  .option(
+    '--fault-post-429 <share>',
+    'answer this share of PostToConnection calls with 429',
+    share('--fault-post-429'),
+  )
+  .option(
+    '--fault-post-500 <share>',
+    'answer this share of PostToConnection calls with 500',
+    share('--fault-post-500'),
+  )
+  .option(
+    '--fault-put-events <share>',
+    'fail this share of PutEvents entries with InternalFailure',
+    share('--fault-put-events'),
+  )
+  .option(
+    '--fault-lambda-crash <share>',
+    'kill the environment of this share of invocations (see --fault-lambda-after)',
+    share('--fault-lambda-crash'),
+  )
+  .option(
+    '--fault-lambda-timeout <share>',
+    'end this share of invocations as timeouts (Sandbox.Timedout)',
+    share('--fault-lambda-timeout'),
+  )
+  .option(
+    '--fault-lambda-after <ms>',
+    'how far into the handler a Lambda fault strikes',
+    integer('--fault-lambda-after', 0),
+  )
+  .option('--fault-functions <ids>', 'comma-separated logical ids Lambda faults apply to (default: all)')
   .action((opts) => start(opts).catch(fail));
 
 program

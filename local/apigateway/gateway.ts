@@ -1,7 +1,14 @@
+// Longer than the ~400 lines a module here should be, on purpose: a connection's life ($connect
+// handshake, frames and routes, idle and maximum-duration timers, close and $disconnect) is one
+// state machine over the same connection table, pending handshakes and in-flight invocations.
+// What stands alone is out: connections-api.ts (@connections), events.ts, route-selection.ts,
+// limits.ts, frame-size-watcher.ts, ids.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { LocalService } from '../service';
+import { ConnectionsApi } from './connections-api';
 import {
   buildConnectEvent,
   buildDisconnectEvent,
@@ -14,7 +21,8 @@ import {
 import { FrameSizeWatcher } from './frame-size-watcher';
 import { newGatewayId, newTraceId } from './ids';
 import { AWS_LIMITS, CLOSE, type GatewayLimits } from './limits';
-import { createRouteSelector, type RouteSelector } from './route-selection';
+import { createRouteSelector } from './route-selection';
+import type { ApiRuntime, Connection, PendingConnection } from './runtime';
 
 /** The parts of the stack model's WebSocketApiModel the gateway needs. */
 export interface GatewayApi {
@@ -54,6 +62,8 @@ export interface WebSocketGatewayOptions {
   limits?: Partial<GatewayLimits>;
   /** Wait this long before answering each @connections request (a simulated round trip). */
   callbackLatencyMs?: number;
+  /** An injected failure for one PostToConnection (local/faults), answered instead of a delivery. */
+  postFault?: () => { status: number; type: string; message: string } | undefined;
   onActivity?: (activity: GatewayActivity) => void;
 }
 
@@ -73,28 +83,6 @@ export interface GatewayStats {
   deleteConnection: { calls: number; gone: number };
 }
 
-interface ApiRuntime {
-  api: GatewayApi;
-  routes: Map<string, GatewayApi['routes'][number]>;
-  select: RouteSelector;
-}
-
-interface Connection {
-  ctx: ConnectionContext;
-  api: ApiRuntime;
-  ws: WebSocket;
-  socket: Duplex;
-  lastActiveAt: number;
-  closing: boolean;
-}
-
-interface PendingConnection {
-  api: ApiRuntime;
-  /** Frames posted while $connect ran, when postDuringConnectStatus is 200. */
-  queued: Buffer[];
-}
-
-const CONNECTIONS_PATH = /^\/([^/]+)\/@connections\/([^/]+)\/?$/;
 const TIMED_OUT = Symbol('timed out');
 
 function emptyStats(openConnections: number): GatewayStats {
@@ -134,14 +122,14 @@ function bodyOf(payload: unknown): string | undefined {
   return typeof body === 'string' ? body : undefined;
 }
 
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const _delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * API Gateway's WebSocket side on a Node http server: `/{stage}` upgrades to a WebSocket
  * (after the $connect integration accepts), frames are routed by the API's selection expression
  * to Lambda integrations, and `/{stage}/@connections/{id}` is the management API.
  */
-export class WebSocketGateway {
+export class WebSocketGateway implements LocalService<GatewayStats> {
   private readonly limits: GatewayLimits;
   private readonly byStage = new Map<string, ApiRuntime>();
   private readonly connections = new Map<string, Connection>();
@@ -155,6 +143,7 @@ export class WebSocketGateway {
   private readonly sockets = new Set<Duplex>();
   private readonly wss: WebSocketServer;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly connectionsApi: ConnectionsApi;
   private counters: GatewayStats;
   private stopping = false;
 
@@ -185,6 +174,21 @@ export class WebSocketGateway {
     const shortest = Math.min(this.limits.idleTimeoutMs, this.limits.maxConnectionMs);
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(20, Math.min(1000, shortest / 4)));
     this.sweepTimer.unref();
+    this.connectionsApi = new ConnectionsApi({
+      stage: (name) => this.byStage.get(name),
+      find: (runtime, connectionId) => this.find(runtime, connectionId),
+      queueDuringConnect: (runtime, connectionId, data) => {
+        const pending = this.pending.get(connectionId);
+        if (pending?.api !== runtime || this.limits.postDuringConnectStatus !== 200) return false;
+        pending.queued.push(data);
+        return true;
+      },
+      close: (conn, code, reason) => this.closeConnection(conn, code, reason),
+      counters: () => this.counters,
+      limits: this.limits,
+      callbackLatencyMs: options.callbackLatencyMs,
+      postFault: options.postFault,
+    });
   }
 
   /** The stage paths this gateway serves, e.g. ['/production']. */
@@ -489,131 +493,16 @@ export class WebSocketGateway {
 
   // ---------------------------------------------------------------- @connections
 
+  // ---------------------------------------------------------------- @connections
+
   /** Handles `/{stage}/@connections/{id}`; false when the request is for something else. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url ?? '/';
-    if (!url.includes('/@connections')) return false;
-    const q = url.indexOf('?');
-    const match = CONNECTIONS_PATH.exec(q < 0 ? url : url.slice(0, q));
-    const runtime = match ? this.byStage.get(match[1] as string) : undefined;
-    let connectionId: string | undefined;
-    try {
-      connectionId = match ? decodeURIComponent(match[2] as string) : undefined;
-    } catch {
-      connectionId = undefined;
-    }
-    if (!runtime || connectionId === undefined) {
-      req.resume();
-      sendError(res, 403, 'ForbiddenException', 'Forbidden');
-      return true;
-    }
-    switch (req.method) {
-      case 'POST':
-        this.postToConnection(req, res, runtime, connectionId);
-        break;
-      case 'GET':
-        req.resume();
-        void this.getConnection(res, runtime, connectionId);
-        break;
-      case 'DELETE':
-        req.resume();
-        void this.deleteConnection(res, runtime, connectionId);
-        break;
-      default:
-        req.resume();
-        sendError(res, 403, 'ForbiddenException', 'Forbidden');
-    }
-    return true;
+    return this.connectionsApi.handleRequest(req, res);
   }
 
   private find(runtime: ApiRuntime, connectionId: string): Connection | undefined {
     const conn = this.connections.get(connectionId);
     return conn && conn.api === runtime && !conn.closing ? conn : undefined;
-  }
-
-  // The hot path of every fan-out: plain listeners and at most one timer, no promise per request.
-  // @connections calls are not tracked for drain(): a function's call belongs to its invocation.
-  private postToConnection(
-    req: IncomingMessage,
-    res: ServerResponse,
-    runtime: ApiRuntime,
-    connectionId: string,
-  ): void {
-    const stats = this.counters.postToConnection;
-    stats.calls++;
-    const limit = this.limits.postBytes;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const answer = (): void => {
-        if (size > limit) {
-          stats.tooLarge++;
-          sendError(res, 413, 'PayloadTooLargeException', 'Message too long');
-          return;
-        }
-        const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-        const conn = this.find(runtime, connectionId);
-        if (!conn) {
-          const pending = this.pending.get(connectionId);
-          if (pending?.api === runtime && this.limits.postDuringConnectStatus === 200) {
-            pending.queued.push(data);
-            stats.ok++;
-            stats.bytes += size;
-            sendEmpty(res, 200);
-            return;
-          }
-          stats.gone++;
-          sendGone(res);
-          return;
-        }
-        stats.ok++;
-        stats.bytes += size;
-        // PostToConnection delivers text frames; ws would send a Buffer as binary by default.
-        conn.ws.send(data, { binary: false });
-        sendEmpty(res, 200);
-      };
-      if (this.options.callbackLatencyMs) setTimeout(answer, this.options.callbackLatencyMs);
-      else answer();
-    });
-  }
-
-  private async getConnection(res: ServerResponse, runtime: ApiRuntime, connectionId: string): Promise<void> {
-    this.counters.getConnection.calls++;
-    if (this.options.callbackLatencyMs) await delay(this.options.callbackLatencyMs);
-    const conn = this.find(runtime, connectionId);
-    if (!conn) {
-      this.counters.getConnection.gone++;
-      sendGone(res);
-      return;
-    }
-    const identity: Record<string, string> = { sourceIp: conn.ctx.sourceIp };
-    if (conn.ctx.userAgent !== undefined) identity.userAgent = conn.ctx.userAgent;
-    sendJson(res, 200, {
-      connectedAt: new Date(conn.ctx.connectedAt).toISOString(),
-      identity,
-      lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-    });
-  }
-
-  private async deleteConnection(
-    res: ServerResponse,
-    runtime: ApiRuntime,
-    connectionId: string,
-  ): Promise<void> {
-    this.counters.deleteConnection.calls++;
-    if (this.options.callbackLatencyMs) await delay(this.options.callbackLatencyMs);
-    const conn = this.find(runtime, connectionId);
-    if (!conn) {
-      this.counters.deleteConnection.gone++;
-      sendGone(res);
-      return;
-    }
-    this.closeConnection(conn, CLOSE.deleted.code, CLOSE.deleted.reason);
-    sendEmpty(res, 204);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -683,33 +572,4 @@ function rejectHandshake(socket: Duplex, status: number, body: string, destroy =
   );
   // A peer that stops reading would keep 'finish' from ever coming.
   if (destroy) setTimeout(() => socket.destroy(), 1000).unref();
-}
-
-function sendEmpty(res: ServerResponse, status: number): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': '0' });
-  res.end();
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
-}
-
-// The SDK reads the error type from this header, so `err instanceof GoneException` works.
-function sendError(res: ServerResponse, status: number, type: string, message: string | null): void {
-  const text = JSON.stringify({ message });
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(text)),
-    'x-amzn-ErrorType': type,
-  });
-  res.end(text);
-}
-
-function sendGone(res: ServerResponse): void {
-  sendError(res, 410, 'GoneException', null);
 }

@@ -14,6 +14,15 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import {
+  type AwsJsonDialect,
+  AwsJsonError,
+  operationOf,
+  parseInput,
+  readBody,
+  writeError,
+  writeJson,
+} from '../aws-json';
 import { DYNALITE_OPERATIONS, TTL_OPERATIONS } from './unsupported';
 
 /** The parts of the stack model's TableModel this module needs. */
@@ -44,27 +53,14 @@ export interface LocalDynamoDb {
   close(): Promise<void>;
 }
 
-const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
+const DIALECT: AwsJsonDialect = {
+  targetPrefix: 'DynamoDB_20120810.',
+  version: '1.0',
+  errorType: (code) => `com.amazonaws.dynamodb.v20120810#${code}`,
+};
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/x-amz-json-1.0',
-    'Content-Length': String(Buffer.byteLength(text)),
-    'x-amzn-RequestId': 'local',
-  });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  writeError(res, DIALECT, new AwsJsonError(code, message, status));
 }
 
 /**
@@ -101,45 +97,51 @@ export async function startDynamoDb(
   }
 
   async function handleTtl(operation: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const input = await readJson(req);
+    const input = parseInput(await readBody(req));
     if (!(await tableExists(input.TableName))) {
-      sendJson(res, 400, {
-        __type: `${ERROR_PREFIX}ResourceNotFoundException`,
-        message: 'Requested resource not found',
-      });
+      sendError(res, 400, 'ResourceNotFoundException', 'Requested resource not found');
       return;
     }
     const tableName = input.TableName as string;
     if (operation === 'DescribeTimeToLive') {
       const attribute = ttl.get(tableName);
-      sendJson(res, 200, {
-        TimeToLiveDescription: attribute
-          ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute }
-          : { TimeToLiveStatus: 'DISABLED' },
-      });
+      writeJson(
+        res,
+        200,
+        {
+          TimeToLiveDescription: attribute
+            ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute }
+            : { TimeToLiveStatus: 'DISABLED' },
+        },
+        DIALECT.version,
+      );
       return;
     }
     const spec = input.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
     if (!spec || typeof spec.AttributeName !== 'string' || typeof spec.Enabled !== 'boolean') {
-      sendJson(res, 400, {
-        __type: `${ERROR_PREFIX}ValidationException`,
-        message: 'TimeToLiveSpecification with AttributeName and Enabled is required',
-      });
+      sendError(
+        res,
+        400,
+        'ValidationException',
+        'TimeToLiveSpecification with AttributeName and Enabled is required',
+      );
       return;
     }
     const current = ttl.get(tableName);
     if (spec.Enabled && current !== undefined) {
-      sendJson(res, 400, {
-        __type: `${ERROR_PREFIX}ValidationException`,
-        message: 'TimeToLive is already enabled',
-      });
+      sendError(res, 400, 'ValidationException', 'TimeToLive is already enabled');
       return;
     }
     if (spec.Enabled) ttl.set(tableName, spec.AttributeName);
     else ttl.delete(tableName);
-    sendJson(res, 200, {
-      TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled },
-    });
+    writeJson(
+      res,
+      200,
+      {
+        TimeToLiveSpecification: { AttributeName: spec.AttributeName, Enabled: spec.Enabled },
+      },
+      DIALECT.version,
+    );
   }
 
   // Requests handed to dynalite and not answered yet. dynalite throws (an uncaught exception that
@@ -176,17 +178,14 @@ export async function startDynamoDb(
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (closing) {
       req.resume();
-      sendJson(res, 500, {
-        __type: `${ERROR_PREFIX}InternalServerError`,
-        message: 'The local stack is stopping',
-      });
+      sendError(res, 500, 'InternalServerError', 'The local stack is stopping');
       return;
     }
-    const target = req.headers['x-amz-target'];
-    const operation = typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : '';
+    const operation = operationOf(req, DIALECT);
     if (TTL_OPERATIONS.has(operation)) {
       handleTtl(operation, req, res).catch((error: unknown) => {
-        sendJson(res, 500, { __type: `${ERROR_PREFIX}InternalServerError`, message: String(error) });
+        if (error instanceof AwsJsonError) writeError(res, DIALECT, error);
+        else sendError(res, 500, 'InternalServerError', String(error));
       });
       return;
     }
@@ -196,10 +195,12 @@ export async function startDynamoDb(
         warned.add(operation);
         options.onWarning?.(`DynamoDB ${operation} is not implemented by dynalite, the local DynamoDB`);
       }
-      sendJson(res, 400, {
-        __type: 'com.amazon.coral.service#UnknownOperationException',
-        message: `${operation} is not supported by the local stack's DynamoDB (dynalite); see docs/local-stack.md`,
-      });
+      sendError(
+        res,
+        400,
+        'UnknownOperationException',
+        `${operation} is not supported by the local stack's DynamoDB (dynalite); see docs/local-stack.md`,
+      );
       return;
     }
     toDynalite(req, res);

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AwsJsonError, type AwsJsonHandler, readBody, writeError } from '../aws-json';
+import type { LocalService } from '../service';
 
 /** A service that answers AWS JSON protocol requests whose body has been read (EventBridge, SQS). */
-export interface AwsJsonService {
-  handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
-}
+export type AwsJsonService = AwsJsonHandler;
 
 /** A service that reads the request body itself (the DynamoDB proxy to dynalite). */
 export interface AwsStreamingService {
@@ -12,6 +12,8 @@ export interface AwsStreamingService {
 }
 
 export interface AwsEndpointOptions {
+  /** An injected failure for one call (local/faults), answered instead of the service's answer. */
+  fault?: (service: string, operation: string) => AwsJsonError | undefined;
   dynamodb?: AwsStreamingService;
   eventBridge?: AwsJsonService;
   sqs?: AwsJsonService;
@@ -22,11 +24,9 @@ export interface AwsEndpointOptions {
 /** Calls per service and operation, e.g. { dynamodb: { PutItem: 3 }, eventbridge: { PutEvents: 1 } }. */
 export type AwsCallStats = Record<string, Record<string, number>>;
 
-export interface AwsEndpoint {
+export interface AwsEndpoint extends LocalService<AwsCallStats> {
   url: string;
   port: number;
-  stats(): AwsCallStats;
-  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -37,24 +37,11 @@ const TARGETS: { prefix: string; service: 'dynamodb' | 'eventbridge' | 'sqs' }[]
   { prefix: 'AmazonSQS.', service: 'sqs' },
 ];
 
-function sendError(res: ServerResponse, status: number, type: string, message: string): void {
-  const text = JSON.stringify({ __type: type, message });
-  res.writeHead(status, {
-    'Content-Type': 'application/x-amz-json-1.1',
-    'Content-Length': String(Buffer.byteLength(text)),
-    'x-amzn-ErrorType': type,
-  });
-  res.end(text);
-}
+// The endpoint's own errors (no service for the target) in the dialect the SDKs accept from any service.
+const ENDPOINT_DIALECT = { targetPrefix: '', version: '1.1' } as const;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  writeError(res, ENDPOINT_DIALECT, new AwsJsonError(type, message, status));
 }
 
 /**
@@ -89,6 +76,12 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     }
     const operation = target.slice(route.prefix.length);
     count(route.service, operation);
+    const fault = options.fault?.(route.service, operation);
+    if (fault) {
+      req.resume();
+      writeError(res, ENDPOINT_DIALECT, fault);
+      return;
+    }
     if (route.service === 'dynamodb') {
       if (!options.dynamodb) return void sendUnavailable(req, res, 'DynamoDB');
       options.dynamodb.handleRequest(req, res);
@@ -124,6 +117,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     resetStats: () => {
       counts = {};
     },
+    // Each call is answered by the service behind it; those services drain themselves.
+    drain: () => Promise.resolve(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

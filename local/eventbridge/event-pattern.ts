@@ -1,6 +1,8 @@
 // EventBridge event pattern validation and matching, written from the EventBridge user guide
 // ("Content filtering", "Comparison operators", "Arrays", "Null values") and the documented
-// behaviour of aws/event-ruler, the matcher EventBridge itself uses.
+// behaviour of aws/event-ruler, the matcher EventBridge itself uses. Longer than ~400 lines on
+// purpose: the validator and the matcher walk the same grammar operator by operator, and keeping an
+// operator's two halves side by side is what keeps them in step.
 //
 // Semantics worth knowing (all from those sources):
 // - Fields in one object are ANDed; the values in a leaf array are ORed; `$or` ORs sub-patterns.

@@ -1,52 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RuleModel, RuleTargetModel, StackModel } from '../template/types';
+import { awsJsonService, isRecord, type JsonObject } from '../aws-json';
+import type { LocalService } from '../service';
+import type { RuleModel, StackModel } from '../template/types';
+import { Deliveries } from './deliveries';
 import {
   type EventPattern,
   InvalidEventPatternError,
   matchesEventPattern,
   validateEventPattern,
 } from './event-pattern';
-import { isValidInputPath, selectInputPath } from './input-path';
+import { isValidInputPath } from './input-path';
+import {
+  checkPutEventsRequest,
+  EventBridgeError,
+  type EventEnvelope,
+  eventTime,
+  type PutEventsRequestEntry,
+  type PutEventsResponse,
+  type PutEventsResultEntry,
+  validateEntry,
+} from './put-events';
+
+export {
+  EventBridgeError,
+  type EventEnvelope,
+  type PutEventsRequestEntry,
+  type PutEventsResponse,
+  type PutEventsResultEntry,
+  putEventsEntrySize,
+} from './put-events';
 
 // EventBridge for the local stack: PutEvents over the AWS JSON 1.1 protocol that
 // @aws-sdk/client-eventbridge speaks (POST /, `X-Amz-Target: AWSEvents.<Operation>`,
 // `application/x-amz-json-1.1`), rule matching on the event envelope, and asynchronous delivery
 // to Lambda and SQS targets with the target's RetryPolicy and dead-letter queue.
-
-export interface PutEventsRequestEntry {
-  Time?: number | string | Date;
-  Source?: string;
-  Resources?: string[];
-  DetailType?: string;
-  Detail?: string;
-  EventBusName?: string;
-  TraceHeader?: string;
-}
-
-export interface PutEventsResultEntry {
-  EventId?: string;
-  ErrorCode?: string;
-  ErrorMessage?: string;
-}
-
-export interface PutEventsResponse {
-  FailedEntryCount: number;
-  Entries: PutEventsResultEntry[];
-}
-
-/** The envelope a rule matches and a Lambda target receives. */
-export interface EventEnvelope {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: Record<string, unknown>;
-}
 
 export interface EventSummary {
   eventId: string;
@@ -96,6 +84,8 @@ export interface EventBridgeServiceOptions {
    */
   eventAgeScale?: number;
   now?: () => number;
+  /** An injected failure for one valid entry (local/faults), reported in its result entry. */
+  entryFault?: () => PutEventsResultEntry | undefined;
 }
 
 export interface EventBridgeStats {
@@ -115,74 +105,17 @@ export interface EventBridgeStats {
   dropped: number;
 }
 
-export class EventBridgeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
-
-const MAX_ENTRIES = 10;
-// AWS raised the PutEvents request size limit from 256 KB to 1 MB in January 2026.
-const MAX_REQUEST_BYTES = 1_048_576;
 const DEFAULT_RETRY_DELAYS_MS = [100, 200, 400, 800, 1600, 3200, 5000];
 const DEFAULT_EVENT_AGE_SCALE = 0.01;
-// AWS sends these straight to the dead-letter queue without retrying: the target is missing or
-// EventBridge may not call it, and retrying cannot fix that.
-const NON_RETRYABLE = new Set([
-  'ResourceNotFoundException',
-  'AccessDeniedException',
-  'QueueDoesNotExist',
-  'InvalidParameterValueException',
-]);
-
-interface Delivery {
-  rule: RuleModel;
-  ruleArn: string;
-  target: RuleTargetModel;
-  event: EventEnvelope;
-  traceHeader?: string;
-  acceptedAt: number;
-  attempt: number;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Size of one entry as AWS counts it toward the request limit. */
-export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
-  let size = 0;
-  if (entry.Time !== undefined && entry.Time !== null) size += 14;
-  size += Buffer.byteLength(entry.Source ?? '', 'utf8');
-  size += Buffer.byteLength(entry.DetailType ?? '', 'utf8');
-  size += Buffer.byteLength(entry.Detail ?? '', 'utf8');
-  for (const resource of entry.Resources ?? []) size += Buffer.byteLength(resource ?? '', 'utf8');
-  return size;
-}
-
-function toIsoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-export class EventBridgeService {
+export class EventBridgeService implements LocalService<EventBridgeStats> {
   private readonly region: string;
   private readonly accountId: string;
   private readonly buses: Map<string, { name: string; arn: string }>;
   private readonly rules: RuleModel[];
   private readonly options: EventBridgeServiceOptions;
-  private readonly retryDelaysMs: number[];
-  private readonly eventAgeScale: number;
   private readonly now: () => number;
   private readonly warn: (message: string) => void;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private pending = 0;
-  private idleWaiters: Array<() => void> = [];
-  private closed = false;
+  private readonly deliveries: Deliveries;
   private readonly counters: EventBridgeStats = {
     putEventsCalls: 0,
     entries: 0,
@@ -195,14 +128,35 @@ export class EventBridgeService {
     dropped: 0,
   };
 
+  private readonly wire = awsJsonService({
+    serviceName: 'The local EventBridge',
+    dialect: { targetPrefix: 'AWSEvents.', version: '1.1' },
+    operations: {
+      PutEvents: (input) => this.putEvents(input.Entries as PutEventsRequestEntry[]),
+      DescribeEventBus: (input) => this.describeEventBus(input),
+      ListEventBuses: (input) => this.listEventBuses(input),
+      ListRules: (input) => this.listRules(input),
+      DescribeRule: (input) => this.describeRule(input),
+      ListTargetsByRule: (input) => this.listTargetsByRule(input),
+      TestEventPattern: (input) => this.testEventPattern(input),
+    },
+  });
+
   constructor(options: EventBridgeServiceOptions) {
     this.options = options;
     this.region = options.model.region;
     this.accountId = options.model.accountId;
-    this.retryDelaysMs = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
-    this.eventAgeScale = options.eventAgeScale ?? DEFAULT_EVENT_AGE_SCALE;
     this.now = options.now ?? Date.now;
     this.warn = options.onWarning ?? ((message) => console.warn(`[eventbridge] ${message}`));
+    this.deliveries = new Deliveries({
+      invokeFunction: options.invokeFunction,
+      sendToQueue: options.sendToQueue,
+      warn: this.warn,
+      counters: () => this.counters,
+      retryDelaysMs: options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS,
+      eventAgeScale: options.eventAgeScale ?? DEFAULT_EVENT_AGE_SCALE,
+      now: this.now,
+    });
     this.buses = new Map(options.model.eventBuses.map((bus) => [bus.name, { name: bus.name, arn: bus.arn }]));
     if (!this.buses.has('default')) {
       this.buses.set('default', { name: 'default', arn: this.busArn('default') });
@@ -243,99 +197,29 @@ export class EventBridgeService {
 
   /** Resolves when no delivery or retry is pending. */
   drain(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.deliveries.drain();
   }
 
   /** Cancels scheduled retries (their events are dropped) and stops accepting deliveries. */
   close(): void {
-    this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.pending -= this.timers.size;
-    this.timers.clear();
-    this.settle();
+    this.deliveries.close();
   }
 
-  async handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const requestId = randomUUID();
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : '';
-    try {
-      if (req.method !== 'POST')
-        throw new EventBridgeError('UnknownOperationException', 'Only POST is supported.');
-      let input: unknown;
-      try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new EventBridgeError('SerializationException', 'The request body is not valid JSON.');
-      }
-      if (!isRecord(input))
-        throw new EventBridgeError('SerializationException', 'The request body must be an object.');
-      writeJson(res, 200, this.dispatch(operation, input), requestId);
-    } catch (error) {
-      const e =
-        error instanceof EventBridgeError
-          ? error
-          : new EventBridgeError('InternalException', (error as Error).message ?? 'Internal failure', 500);
-      writeJson(res, e.statusCode, { __type: e.code, message: e.message }, requestId);
-    }
-  }
-
-  private dispatch(operation: string, input: Record<string, unknown>): unknown {
-    switch (operation) {
-      case 'PutEvents':
-        return this.putEvents(input.Entries as PutEventsRequestEntry[]);
-      case 'DescribeEventBus':
-        return this.describeEventBus(input);
-      case 'ListEventBuses':
-        return this.listEventBuses(input);
-      case 'ListRules':
-        return this.listRules(input);
-      case 'DescribeRule':
-        return this.describeRule(input);
-      case 'ListTargetsByRule':
-        return this.listTargetsByRule(input);
-      case 'TestEventPattern':
-        return this.testEventPattern(input);
-      default:
-        throw new EventBridgeError(
-          'UnknownOperationException',
-          `The local EventBridge does not implement ${operation || 'this operation'}.`,
-        );
-    }
+  handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    return this.wire.handleRequest(req, res, body);
   }
 
   /** PutEvents, callable in process. Throws EventBridgeError for request-level validation errors. */
   putEvents(entries: PutEventsRequestEntry[] | undefined): PutEventsResponse {
     this.counters.putEventsCalls++;
-    if (!Array.isArray(entries)) {
-      throw new EventBridgeError(
-        'ValidationException',
-        "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
-      );
-    }
-    if (entries.length === 0 || entries.length > MAX_ENTRIES) {
-      const constraint =
-        entries.length === 0 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ENTRIES}`;
-      throw new EventBridgeError(
-        'ValidationException',
-        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${constraint}`,
-      );
-    }
-    const total = entries.reduce((sum, entry) => sum + putEventsEntrySize(isRecord(entry) ? entry : {}), 0);
-    if (total > MAX_REQUEST_BYTES) {
-      throw new EventBridgeError(
-        'ValidationException',
-        'Total size of the entries in the request is over the limit.',
-      );
-    }
+    checkPutEventsRequest(entries);
 
     const results: PutEventsResultEntry[] = [];
     const accepted: Array<{ envelope: EventEnvelope; busName: string; traceHeader?: string }> = [];
     for (const raw of entries) {
       this.counters.entries++;
       const entry: PutEventsRequestEntry = isRecord(raw) ? raw : {};
-      const failure = this.validateEntry(entry);
+      const failure = validateEntry(entry) ?? this.options.entryFault?.();
       if (failure) {
         this.counters.failedEntries++;
         results.push(failure);
@@ -347,7 +231,7 @@ export class EventBridgeService {
         'detail-type': entry.DetailType as string,
         source: entry.Source as string,
         account: this.accountId,
-        time: this.eventTime(entry.Time),
+        time: eventTime(entry.Time, this.now),
         region: this.region,
         resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
         detail: JSON.parse(entry.Detail as string) as Record<string, unknown>,
@@ -359,33 +243,6 @@ export class EventBridgeService {
     // Delivery starts after the response has been produced: never inside PutEvents' own path.
     for (const { envelope, busName, traceHeader } of accepted) this.route(envelope, busName, traceHeader);
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
-  }
-
-  private validateEntry(entry: PutEventsRequestEntry): PutEventsResultEntry | undefined {
-    for (const field of ['Source', 'DetailType', 'Detail'] as const) {
-      const value = entry[field];
-      if (typeof value !== 'string' || value === '') {
-        return {
-          ErrorCode: 'InvalidArgument',
-          ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
-        };
-      }
-    }
-    try {
-      if (!isRecord(JSON.parse(entry.Detail as string))) throw new Error('not an object');
-    } catch {
-      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
-    }
-    return undefined;
-  }
-
-  private eventTime(time: PutEventsRequestEntry['Time']): string {
-    // The SDK sends Time as epoch seconds (awsJson timestamps); in-process callers may pass a Date.
-    let ms: number | undefined;
-    if (time instanceof Date) ms = time.getTime();
-    else if (typeof time === 'number') ms = time * 1000;
-    else if (typeof time === 'string') ms = Number.isNaN(Date.parse(time)) ? undefined : Date.parse(time);
-    return toIsoSeconds(ms !== undefined && Number.isFinite(ms) ? ms : this.now());
   }
 
   private busArn(name: string): string {
@@ -418,7 +275,7 @@ export class EventBridgeService {
         matchedRules.push(rule.name);
         this.counters.matched++;
         for (const target of rule.targets) {
-          this.schedule(
+          this.deliveries.schedule(
             {
               rule,
               ruleArn: this.ruleArn(rule),
@@ -443,121 +300,6 @@ export class EventBridgeService {
     });
   }
 
-  private schedule(delivery: Delivery, delayMs: number): void {
-    if (this.closed) return;
-    this.pending++;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.attempt(delivery).finally(() => {
-        this.pending--;
-        this.settle();
-      });
-    }, delayMs);
-    this.timers.add(timer);
-  }
-
-  private settle(): void {
-    if (this.pending > 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  private payloadFor(target: RuleTargetModel, event: EventEnvelope): unknown {
-    if (target.input !== undefined) {
-      try {
-        return JSON.parse(target.input);
-      } catch {
-        return target.input;
-      }
-    }
-    if (target.inputPath !== undefined) return selectInputPath(event, target.inputPath);
-    return event;
-  }
-
-  private async attempt(delivery: Delivery): Promise<void> {
-    const { target, event, rule } = delivery;
-    const payload = this.payloadFor(target, event);
-    try {
-      if (target.functionLogicalId) {
-        await this.options.invokeFunction(target.functionLogicalId, payload, {
-          label: `rule/${rule.name}`,
-          ruleArn: delivery.ruleArn,
-          eventId: event.id,
-          ...(delivery.traceHeader ? { traceHeader: delivery.traceHeader } : {}),
-        });
-      } else if (target.queueLogicalId || target.arn.startsWith('arn:aws:sqs:')) {
-        const body = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
-        await this.options.sendToQueue(target.arn, body, {});
-      } else {
-        return; // not emulated; warned about at start
-      }
-      this.counters.deliveries++;
-    } catch (error) {
-      this.onFailure(delivery, error);
-    }
-  }
-
-  private onFailure(delivery: Delivery, error: unknown): void {
-    const err = error instanceof Error ? error : new Error(String(error));
-    const code = err.name && err.name !== 'Error' ? err.name : 'InternalException';
-    const policy = delivery.target.retryPolicy;
-    if (NON_RETRYABLE.has(code)) {
-      void this.deadLetter(delivery, code, err.message, undefined);
-      return;
-    }
-    const nextDelay = this.retryDelaysMs[Math.min(delivery.attempt, this.retryDelaysMs.length - 1)] as number;
-    const maxAgeMs = policy.maximumEventAgeSeconds * 1000 * this.eventAgeScale;
-    if (delivery.attempt >= policy.maximumRetryAttempts) {
-      void this.deadLetter(delivery, code, err.message, 'MaximumRetryAttempts');
-      return;
-    }
-    if (this.now() + nextDelay - delivery.acceptedAt > maxAgeMs) {
-      void this.deadLetter(delivery, code, err.message, 'MaximumEventAgeInSeconds');
-      return;
-    }
-    this.counters.retries++;
-    this.schedule({ ...delivery, attempt: delivery.attempt + 1 }, nextDelay);
-  }
-
-  private async deadLetter(
-    delivery: Delivery,
-    errorCode: string,
-    errorMessage: string,
-    exhausted: 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds' | undefined,
-  ): Promise<void> {
-    const { target, rule } = delivery;
-    const what = `event ${delivery.event.id} for rule ${rule.name} target ${target.id}`;
-    if (!target.deadLetterArn) {
-      this.counters.dropped++;
-      this.warn(
-        `${what} dropped after ${delivery.attempt} retries: ${errorCode}: ${errorMessage} (no DeadLetterConfig)`,
-      );
-      return;
-    }
-    const attributes: Record<string, string> = {
-      RULE_ARN: delivery.ruleArn,
-      TARGET_ARN: target.arn,
-      ERROR_CODE: errorCode,
-      ERROR_MESSAGE: errorMessage,
-      RETRY_ATTEMPTS: String(delivery.attempt),
-      ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: exhausted } : {}),
-    };
-    this.pending++;
-    try {
-      await this.options.sendToQueue(target.deadLetterArn, JSON.stringify(delivery.event), attributes);
-      this.counters.deadLettered++;
-    } catch (error) {
-      this.counters.dropped++;
-      this.warn(
-        `${what} dropped: its dead-letter queue ${target.deadLetterArn} failed: ${(error as Error).message}`,
-      );
-    } finally {
-      this.pending--;
-      this.settle();
-    }
-  }
-
   // --- read-only operations --------------------------------------------------------------------
 
   private findBus(nameOrArn: unknown): { name: string; arn: string } {
@@ -567,12 +309,12 @@ export class EventBridgeService {
     return bus;
   }
 
-  private describeEventBus(input: Record<string, unknown>) {
+  private describeEventBus(input: JsonObject) {
     const bus = this.findBus(input.Name);
     return { Name: bus.name, Arn: bus.arn };
   }
 
-  private listEventBuses(input: Record<string, unknown>) {
+  private listEventBuses(input: JsonObject) {
     const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
     return {
       EventBuses: [...this.buses.values()]
@@ -603,7 +345,7 @@ export class EventBridgeService {
     return rule;
   }
 
-  private listRules(input: Record<string, unknown>) {
+  private listRules(input: JsonObject) {
     const bus = this.findBus(input.EventBusName);
     const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
     return {
@@ -613,11 +355,11 @@ export class EventBridgeService {
     };
   }
 
-  private describeRule(input: Record<string, unknown>) {
+  private describeRule(input: JsonObject) {
     return this.describeRuleShape(this.findRule(input, 'Name'));
   }
 
-  private listTargetsByRule(input: Record<string, unknown>) {
+  private listTargetsByRule(input: JsonObject) {
     const rule = this.findRule(input, 'Rule');
     return {
       Targets: rule.targets.map((target) => ({
@@ -634,7 +376,7 @@ export class EventBridgeService {
     };
   }
 
-  private testEventPattern(input: Record<string, unknown>) {
+  private testEventPattern(input: JsonObject) {
     let pattern: unknown;
     let event: unknown;
     try {
@@ -657,14 +399,4 @@ export class EventBridgeService {
     }
     return { Result: matchesEventPattern(pattern, event) };
   }
-}
-
-function writeJson(res: ServerResponse, status: number, payload: unknown, requestId: string): void {
-  const body = JSON.stringify(payload);
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(body),
-    'x-amzn-requestid': requestId,
-  });
-  res.end(body);
 }

@@ -1,12 +1,16 @@
 export {
-  type DeadLetterPayload,
-  type InvocationOutcome,
-  type InvocationReport,
-  type InvokeResult,
-  type LambdaError,
+  type InvocationFault,
   LambdaService,
   type LambdaServiceOptions,
-  type LambdaStats,
-  traceHeader,
   UnknownFunctionError,
 } from './lambda-service';
+export { traceHeader } from './runtime-variables';
+export type {
+  DeadLetterPayload,
+  FunctionStats,
+  InvocationOutcome,
+  InvocationReport,
+  InvokeResult,
+  LambdaError,
+  LambdaStats,
+} from './types';

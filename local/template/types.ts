@@ -71,7 +71,6 @@ export interface WebSocketApiModel {
   routes: WebSocketRouteModel[];
   /** AWS-shaped `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` (the @connections endpoint). */
   endpointUrl: string;
-  idleTimeoutSeconds?: number;
 }
 
 export interface EventBusModel {

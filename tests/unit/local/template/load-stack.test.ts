@@ -431,6 +431,24 @@ describe('loadStack errors', () => {
     ).rejects.toThrow(/parameter S: "c" is not one of a, b/);
   });
 
+  it('reports a RedrivePolicy string that is not JSON, naming the queue and its line', async () => {
+    const err = await loadError(
+      "Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      RedrivePolicy: '{deadLetterTargetArn: x'\n",
+    );
+    expect(err.message).toMatch(/:5:7: queue Jobs: RedrivePolicy is not valid JSON$/);
+  });
+
+  it('reads a RedrivePolicy given as a JSON string', async () => {
+    const model = await load(
+      'Resources:\n  Dead:\n    Type: AWS::SQS::Queue\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n' +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub syntax, not a JS template
+        '      RedrivePolicy: !Sub \'{"deadLetterTargetArn": "${Dead.Arn}", "maxReceiveCount": 3}\'\n',
+    );
+    const jobs = model.queues.find((q) => q.logicalId === 'Jobs');
+    const dead = model.queues.find((q) => q.logicalId === 'Dead');
+    expect(jobs?.redrivePolicy).toEqual({ deadLetterTargetArn: dead?.arn, maxReceiveCount: 3 });
+  });
+
   it('reports an unknown condition', async () => {
     const err = await loadError('Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: Nope\n');
     expect(err.message).toMatch(/unknown condition Nope/);

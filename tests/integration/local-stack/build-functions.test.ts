@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BuildError, buildFunctions, esbuildOptions } from '../../../../local/build';
-import type { FunctionModel, StackModel } from '../../../../local/template';
+import { BuildError, buildFunctions, esbuildOptions } from '../../../local/build';
+import type { FunctionModel, StackModel } from '../../../local/template';
 
-const fixtures = path.resolve(__dirname, '../../../fixtures/local-template');
+const fixtures = path.resolve(__dirname, '../../fixtures/local-template');
 const outDir = mkdtempSync(path.join(tmpdir(), 'local-build-'));
 
 function fn(logicalId: string, overrides: Partial<FunctionModel> = {}): FunctionModel {

@@ -1,15 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { buildFunctions } from '../../../../local/build';
-import { LambdaService } from '../../../../local/lambda';
-import { loadStack } from '../../../../local/template';
+import { buildFunctions } from '../../../local/build';
+import { LambdaService } from '../../../local/lambda';
+import { loadStack } from '../../../local/template';
 
-const fixtures = path.resolve(__dirname, '../../../fixtures/local-template');
+const fixtures = path.resolve(__dirname, '../../fixtures/local-template');
 
 describe('a Powertools function in a local environment', () => {
   it('logs JSON through Logger and sends Tracer segments to the local X-Ray sink', async () => {
     // Prepare: build inside the project (.local-stack is git-ignored), as the local stack does.
-    const root = path.resolve(__dirname, '../../../../.local-stack');
+    const root = path.resolve(__dirname, '../../../.local-stack');
     mkdirSync(root, { recursive: true });
     const outDir = mkdtempSync(path.join(root, 'test-powertools-'));
     const model = await loadStack(path.join(fixtures, 'powertools.yaml'));

@@ -1,0 +1,7 @@
+export {
+  FaultInjector,
+  type FaultOptions,
+  FaultOptionsError,
+  type FaultStats,
+  type HttpFault,
+} from './fault-injector';

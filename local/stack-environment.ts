@@ -1,0 +1,44 @@
+import type { FunctionModel, StackModel } from './template/types';
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The environment the stack adds to every function: the AWS SDK's per-service endpoint
+ * variables pointing at the local AWS endpoint, dummy credentials, and every template value that
+ * holds a local API's AWS-shaped URL rewritten to the local site (https -> http, wss -> ws).
+ */
+export function localEnvironment(
+  model: Pick<StackModel, 'region' | 'webSocketApis'>,
+  fn: Pick<FunctionModel, 'environment'>,
+  endpoints: { aws: string; siteHostPort: string },
+): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.aws,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.aws,
+    AWS_ENDPOINT_URL_SQS: endpoints.aws,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    AWS_REGION: model.region,
+    AWS_DEFAULT_REGION: model.region,
+    // Lambda runs nodejs24.x; the SDK's warning about an older local Node.js is noise here.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const hosts = model.webSocketApis.map(
+    (api) =>
+      new RegExp(
+        `(https|wss)://${escapeRegExp(`${api.apiId}.execute-api.${model.region}.amazonaws.com`)}`,
+        'g',
+      ),
+  );
+  for (const [name, value] of Object.entries(fn.environment)) {
+    let rewritten = value;
+    for (const host of hosts) {
+      rewritten = rewritten.replace(host, (_match, scheme: string) =>
+        scheme === 'wss' ? `ws://${endpoints.siteHostPort}` : `http://${endpoints.siteHostPort}`,
+      );
+    }
+    if (rewritten !== value) env[name] = rewritten;
+  }
+  return env;
+}
