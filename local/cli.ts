@@ -31,9 +31,6 @@ import type { FunctionModel } from './template/types';
 
 // `npm start` and `npm run invoke`: see docs/local-stack.md.
 
-// The functions run nodejs24.x in AWS; the SDK's warning about this machine's older Node.js is noise.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const STATE_DIR = path.resolve('.local-stack');
 const ENDPOINTS_FILE = path.join(STATE_DIR, 'endpoints.json');
 

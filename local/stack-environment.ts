@@ -21,8 +21,6 @@ export function localEnvironment(
     AWS_SESSION_TOKEN: 'local',
     AWS_REGION: model.region,
     AWS_DEFAULT_REGION: model.region,
-    // Lambda runs nodejs24.x; the SDK's warning about an older local Node.js is noise here.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const hosts = model.webSocketApis.map(
     (api) =>
