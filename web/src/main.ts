@@ -140,10 +140,18 @@ function renderMembers(members: readonly string[], changes?: readonly MemberChan
   ui.memberCount.textContent = String(members.length);
   const previous = ui.recipient.value;
   if (changes === undefined) {
-    ui.memberList.replaceChildren(...members.map((member) => memberItem(member, me)));
+    // Fragments, not spread arguments: a list of 100,000 would overflow a call's argument limit.
+    const items = document.createDocumentFragment();
+    const options = document.createDocumentFragment();
     const everyone = el('option', undefined, 'Everyone');
     everyone.value = '';
-    ui.recipient.replaceChildren(everyone, ...members.map((member) => recipientOption(member, me)));
+    options.append(everyone);
+    for (const member of members) {
+      items.append(memberItem(member, me));
+      options.append(recipientOption(member, me));
+    }
+    ui.memberList.replaceChildren(items);
+    ui.recipient.replaceChildren(options);
   } else {
     for (const change of changes) {
       if (change.kind === 'remove') {
