@@ -22,10 +22,21 @@ const compare = (a: string, b: string): number => {
   return byKey !== 0 ? byKey : a < b ? -1 : a > b ? 1 : 0;
 };
 
+/** How many deltas are kept to re-apply on the next full list (see `#recent`). */
+export const RECENT_DELTAS = 256;
+
 export class MemberList {
   #names: string[] = [];
-  /** The pages of a large list received so far, and the deltas that arrived meanwhile. */
-  #pending: { names: string[]; next: number; pages: number; deltas: PresenceFrame[] } | undefined;
+  /** The pages of a large list received so far. */
+  #pending: { names: string[]; next: number; pages: number } | undefined;
+  /**
+   * The deltas received since the last full list. The server reads a list from an eventually
+   * consistent index, so a list can miss a join whose delta arrived before it (a joiner in a big
+   * room gets no later list to fix that). Deltas are idempotent (a join of a name held, a leave of a
+   * name not held, change nothing), so re-applying them on top of the next list converges; the
+   * deltas still to come fix the rest. Bounded: a big room may never send another list.
+   */
+  #recent: PresenceFrame[] = [];
 
   get members(): readonly string[] {
     return this.#names;
@@ -35,9 +46,9 @@ export class MemberList {
   receiveMembers(frame: MembersFrame): MemberListUpdate | undefined {
     if (frame.page === undefined || frame.pages === undefined) {
       this.#pending = undefined;
-      return this.#replace(frame.members);
+      return this.#replaceWithList([...frame.members]);
     }
-    if (frame.page === 1) this.#pending = { names: [], next: 1, pages: frame.pages, deltas: [] };
+    if (frame.page === 1) this.#pending = { names: [], next: 1, pages: frame.pages };
     const pending = this.#pending;
     // A page out of order (a page lost, or pages of two lists interleaved): wait for a new page 1.
     if (pending === undefined || frame.page !== pending.next || frame.pages !== pending.pages) {
@@ -48,15 +59,13 @@ export class MemberList {
     pending.next += 1;
     if (frame.page < frame.pages) return undefined;
     this.#pending = undefined;
-    // The list was read before the deltas that overtook its last pages: apply them on top.
-    const names = pending.names;
-    for (const delta of pending.deltas) applyTo(names, delta);
-    return this.#replace(names);
+    return this.#replaceWithList(pending.names);
   }
 
   /** A `presence` frame: the changes, as positions of the list shown. */
   receivePresence(frame: PresenceFrame): MemberListUpdate | undefined {
-    this.#pending?.deltas.push(frame);
+    this.#recent.push(frame);
+    if (this.#recent.length > RECENT_DELTAS) this.#recent.shift();
     // A new array per change (a copy is cheap next to the page's work): lists handed out stay as they were.
     this.#names = [...this.#names];
     const changes = applyTo(this.#names, frame);
@@ -65,7 +74,14 @@ export class MemberList {
 
   clear(): MemberListUpdate | undefined {
     this.#pending = undefined;
+    this.#recent = [];
     return this.#replace([]);
+  }
+
+  #replaceWithList(names: string[]): MemberListUpdate | undefined {
+    for (const delta of this.#recent) applyTo(names, delta);
+    this.#recent = [];
+    return this.#replace(names);
   }
 
   #replace(names: readonly string[]): MemberListUpdate | undefined {

@@ -1,5 +1,5 @@
 import { sortMembers } from '../../../src/chat/rules';
-import { type MemberChange, MemberList } from '../../../web/src/member-list';
+import { type MemberChange, MemberList, RECENT_DELTAS } from '../../../web/src/member-list';
 import type { MembersFrame, PresenceFrame } from '../../../web/src/protocol';
 import { parseServerFrame } from '../../../web/src/protocol';
 
@@ -61,6 +61,32 @@ describe('MemberList', () => {
     list.receiveMembers(page(['carol', 'dave'], 2, 2));
 
     expect(list.members).toEqual(['alice', 'carol', 'dave', 'erin']);
+  });
+
+  it('re-applies deltas received since the last list to a list that missed them (index lag)', () => {
+    const list = new MemberList();
+    list.receiveMembers({ type: 'members', members: ['alice'] });
+    // bob's join reaches this client before its own list, which was read before bob was indexed.
+    list.receivePresence(presence({ joined: ['bob'] }));
+    list.receivePresence(presence({ left: ['alice'] }));
+
+    list.receiveMembers(page(['alice', 'carol'], 1, 2));
+    list.receiveMembers(page(['me'], 2, 2));
+
+    expect(list.members).toEqual(['bob', 'carol', 'me']);
+    // Once applied they are forgotten: the next list is taken as it is.
+    list.receiveMembers({ type: 'members', members: ['carol', 'me'] });
+    expect(list.members).toEqual(['carol', 'me']);
+  });
+
+  it(`keeps only the last ${RECENT_DELTAS} deltas to re-apply`, () => {
+    const list = new MemberList();
+    for (let i = 0; i <= RECENT_DELTAS; i += 1) list.receivePresence(presence({ joined: [`m${i}`] }));
+
+    list.receiveMembers({ type: 'members', members: [] });
+
+    expect(list.members).toHaveLength(RECENT_DELTAS);
+    expect(list.members).not.toContain('m0');
   });
 
   it('keeps the server order (case-insensitive) and reports the rows each delta changes', () => {
