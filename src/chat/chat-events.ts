@@ -18,14 +18,38 @@ export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
  */
 export type Audience = { kind: 'shard'; shard: number } | { kind: 'connections'; connectionIds: string[] };
 
+/** The one change a join, rename or leave makes to the members list. */
+export type PresenceChange =
+  | { event: 'joined'; name: string; connectionId: string }
+  | { event: 'left'; name: string; connectionId: string }
+  | { event: 'renamed'; name: string; previousName: string; connectionId: string };
+
+/**
+ * What the broadcaster does about the members list for a presence event. The change travels with
+ * the event because the Members index it reads is eventually consistent: the list a recipient gets
+ * has the change applied, whatever the index returned (docs/architecture.md, "Presence").
+ * - `room`: a broadcast. Audiences up to the threshold get the system line and the full list
+ *   (seed-compatible); larger ones get one `presence` frame with the change and no system line.
+ * - `full`: the full list, paged when large, to the audience (the joiner's own connection).
+ */
+export interface PresenceDetail {
+  change: PresenceChange;
+  send: 'room' | 'full';
+}
+
 export interface ChatEventDetail {
   /** Follows a request from chat-api through EventBridge into the broadcaster's logs. */
   correlationId: string;
   audience: Audience;
   /** Sent in order to every recipient. */
   frames: BroadcastFrame[];
-  /** Also send the current members list (after a join, rename or leave). */
+  /**
+   * Also send the current members list (after a join, rename or leave). Kept on presence events
+   * so that a broadcaster from before `presence` still sends a list during a deployment.
+   */
   includeMembers: boolean;
+  /** On join, rename and leave events: the change, which the broadcaster applies to the list. */
+  presence?: PresenceDetail;
 }
 
 export interface ChatEvent {
@@ -37,7 +61,7 @@ export interface ChatEvent {
 export const broadcastEvents = (
   detailType: DetailType,
   frames: BroadcastFrame[],
-  options: { shardCount: number; correlationId: string; includeMembers: boolean },
+  options: { shardCount: number; correlationId: string; includeMembers: boolean; presence?: PresenceChange },
 ): ChatEvent[] =>
   Array.from({ length: options.shardCount }, (_, shard) => ({
     detailType,
@@ -46,8 +70,24 @@ export const broadcastEvents = (
       audience: { kind: 'shard', shard },
       frames,
       includeMembers: options.includeMembers,
+      ...(options.presence ? { presence: { change: options.presence, send: 'room' as const } } : {}),
     },
   }));
+
+/** The full members list (with the join applied) to the joiner's connection only. */
+export const joinerListEvent = (
+  change: PresenceChange & { event: 'joined' },
+  correlationId: string,
+): ChatEvent => ({
+  detailType: DETAIL_TYPES.memberJoined,
+  detail: {
+    correlationId,
+    audience: { kind: 'connections', connectionIds: [change.connectionId] },
+    frames: [],
+    includeMembers: false,
+    presence: { change, send: 'full' },
+  },
+});
 
 export const directEvent = (
   detailType: DetailType,

@@ -1,4 +1,4 @@
-import { broadcastEvents, DETAIL_TYPES, directEvent } from './chat-events';
+import { broadcastEvents, DETAIL_TYPES, directEvent, joinerListEvent } from './chat-events';
 import { NameRequiredError, NameTakenError, RecipientNotFoundError } from './errors';
 import {
   joinedFrame,
@@ -90,19 +90,29 @@ export class ChatService {
     }
     if (previous.name !== name) {
       const stamp = this.#stamp();
-      const frame =
-        previous.name === undefined ? joinedFrame(name, stamp) : renamedFrame(previous.name, name, stamp);
-      await this.#publisher.publish(
-        broadcastEvents(
-          previous.name === undefined ? DETAIL_TYPES.memberJoined : DETAIL_TYPES.memberRenamed,
-          [frame],
-          {
+      // The change rides with the events: the broadcaster applies it to whatever the (eventually
+      // consistent) Members index returns, so every list sent includes it.
+      if (previous.name === undefined) {
+        const change = { event: 'joined' as const, name, connectionId };
+        await this.#publisher.publish([
+          ...broadcastEvents(DETAIL_TYPES.memberJoined, [joinedFrame(name, stamp)], {
             shardCount: this.#shardCount,
             correlationId,
             includeMembers: true,
-          },
-        ),
-      );
+            presence: change,
+          }),
+          joinerListEvent(change, correlationId),
+        ]);
+      } else {
+        await this.#publisher.publish(
+          broadcastEvents(DETAIL_TYPES.memberRenamed, [renamedFrame(previous.name, name, stamp)], {
+            shardCount: this.#shardCount,
+            correlationId,
+            includeMembers: true,
+            presence: { event: 'renamed', name, previousName: previous.name, connectionId },
+          }),
+        );
+      }
     }
     return nameFrame(name);
   }
@@ -152,6 +162,7 @@ export class ChatService {
         shardCount: this.#shardCount,
         correlationId,
         includeMembers: true,
+        presence: { event: 'left', name: removed.name, connectionId },
       }),
     );
     return removed;

@@ -6,6 +6,29 @@ import type { ClientError } from './errors';
 export interface MembersFrame {
   type: 'members';
   members: string[];
+  /**
+   * Only on a list too large for one frame (docs/protocol.md, "Members list"): this frame is page
+   * `page` of `pages` (1-based), and the list is the concatenation of every page, in order.
+   */
+  page?: number;
+  pages?: number;
+}
+
+export interface RenamedMember {
+  previousName: string;
+  name: string;
+}
+
+/**
+ * A change to the members list, for clients to apply to the list they hold. Sent instead of a full
+ * `members` frame (and instead of the system line) when the audience is larger than the configured
+ * threshold. Lists, so that changes coalesced over a window fit one frame (docs/architecture.md).
+ */
+export interface PresenceFrame {
+  type: 'presence';
+  joined: string[];
+  left: string[];
+  renamed: RenamedMember[];
 }
 
 export type SystemEvent = 'joined' | 'left' | 'renamed';
@@ -59,6 +82,7 @@ export interface ErrorFrame {
 
 export type ServerFrame =
   | MembersFrame
+  | PresenceFrame
   | SystemFrame
   | PublicFrame
   | PrivateFrame
@@ -125,6 +149,75 @@ export const privateFrame = (from: string, to: string, text: string, stamp: Mess
 
 export const membersFrame = (members: string[]): MembersFrame => ({ type: 'members', members });
 
+/**
+ * A members frame's budget in UTF-8 bytes. API Gateway refuses a frame over 32 KB (and a
+ * PostToConnection payload over 128 KB); half the frame limit leaves room for any envelope.
+ */
+export const MEMBERS_PAGE_BYTES = 16 * 1024;
+
+// The frame around a page's names, with room for page numbers up to 7 digits each.
+const PAGE_OVERHEAD_BYTES = utf8Length(
+  JSON.stringify({ type: 'members', members: [], page: 1e6, pages: 1e6 }),
+);
+
+/**
+ * The members list as frames of at most `maxBytes` each: one plain `members` frame (as every client
+ * knows it) when the list fits, otherwise pages numbered 1..pages. Names are never split.
+ */
+export const membersPages = (members: string[], maxBytes = MEMBERS_PAGE_BYTES): MembersFrame[] => {
+  const pages: string[][] = [[]];
+  let bytes = PAGE_OVERHEAD_BYTES;
+  for (const name of members) {
+    // The name as JSON, plus the comma that separates it from the previous one.
+    const size = utf8Length(JSON.stringify(name)) + 1;
+    const current = pages[pages.length - 1] as string[];
+    if (bytes + size > maxBytes && current.length > 0) {
+      pages.push([name]);
+      bytes = PAGE_OVERHEAD_BYTES + size;
+    } else {
+      current.push(name);
+      bytes += size;
+    }
+  }
+  if (pages.length === 1) return [membersFrame(members)];
+  return pages.map((names, index) => ({
+    type: 'members',
+    members: names,
+    page: index + 1,
+    pages: pages.length,
+  }));
+};
+
+export const presenceFrame = (change: {
+  joined?: string[];
+  left?: string[];
+  renamed?: RenamedMember[];
+}): PresenceFrame => ({
+  type: 'presence',
+  joined: change.joined ?? [],
+  left: change.left ?? [],
+  renamed: change.renamed ?? [],
+});
+
+/** UTF-8 byte length without TextEncoder (src/chat stays plain ECMAScript). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        // A surrogate pair is one code point of 4 bytes.
+        bytes += 4;
+        i += 1;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
 export const nameFrame = (name: string): NameFrame => ({ type: 'name', name });
 
 /** The one place a rejected request becomes what the client sees: code and message, never a stack. */
@@ -143,6 +236,7 @@ export type ServerFrameType = ServerFrame['type'];
  */
 export const SERVER_FRAME_TYPES = [
   'members',
+  'presence',
   'system',
   'public',
   'private',

@@ -44,6 +44,12 @@ export interface ConnectionStore {
   deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Display names of every member whose claim has not expired (a Query, never a Scan). */
   listMembers(nowSeconds: number): Promise<string[]>;
+  /**
+   * At most `max` member names, reading no more of the Members index than it takes to tell: `more`
+   * is true when there are more than `max` (then `names` is not the whole list). This is how the
+   * broadcaster learns whether an audience is small (full lists) or large (deltas) in one bounded Query.
+   */
+  listMembersUpTo(nowSeconds: number, max: number): Promise<{ names: string[]; more: boolean }>;
   /** The connection ids of one shard, a page at a time (a Query on the shard index). */
   connectionPages(shard: number): AsyncIterable<string[]>;
 }

@@ -57,6 +57,8 @@ export const broadcasterEnvironment = environment({
   CALLBACK_URL: httpUrl,
   SHARD_COUNT: positiveInt(1000),
   SEND_CONCURRENCY: positiveInt(500),
+  // Presence (docs/protocol.md, "Members list"): audiences up to this size get full members frames.
+  PRESENCE_FULL_LIST_MAX: positiveInt(100_000),
 });
 
 export type ChatApiConfig = ConfigOf<typeof chatApiEnvironment>;

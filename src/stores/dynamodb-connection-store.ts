@@ -183,6 +183,33 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     return names;
   }
 
+  /** One Query with `Limit`, read further only while expired claims kept it from deciding. */
+  async listMembersUpTo(nowSeconds: number, max: number): Promise<{ names: string[]; more: boolean }> {
+    const names: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: MEMBERS_INDEX,
+          KeyConditionExpression: '#memberList = :members',
+          ExpressionAttributeNames: { '#memberList': 'memberList' },
+          ExpressionAttributeValues: { ':members': MEMBER_LIST },
+          // One more than max is enough to know the list is longer than max.
+          Limit: max + 1 - names.length,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (Number(item.expiresAt) <= nowSeconds || typeof item.name !== 'string') continue;
+        if (names.length === max) return { names, more: true };
+        names.push(item.name);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return { names, more: false };
+  }
+
   async *connectionPages(shard: number): AsyncGenerator<string[]> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {

@@ -122,6 +122,18 @@ export const describeConnectionStore = (
       ]);
     });
 
+    it('lists at most max members, and says whether there are more, skipping expired claims', async () => {
+      await store.claimName(claim('expired', 'x=', { expiresAt: NOW_SECONDS - 1 }), NOW_SECONDS - 100);
+      for (const name of ['lee', 'mia', 'ned']) await store.claimName(claim(name, `${name}=`), NOW_SECONDS);
+
+      const three = await store.listMembersUpTo(NOW_SECONDS, 3);
+      expect({ ...three, names: three.names.sort() }).toEqual({ names: ['lee', 'mia', 'ned'], more: false });
+      const two = await store.listMembersUpTo(NOW_SECONDS, 2);
+      expect(two.more).toBe(true);
+      expect(two.names).toHaveLength(2);
+      await expect(store.listMembersUpTo(NOW_SECONDS, 5)).resolves.toMatchObject({ more: false });
+    });
+
     it('pages the connection ids of one shard, and nothing else', async () => {
       for (let i = 0; i < 25; i++) await store.putConnection(connection(`conn-${i}=`, i % 2));
       await store.claimName(claim('kim', 'conn-1='), NOW_SECONDS);

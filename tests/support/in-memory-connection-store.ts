@@ -8,13 +8,31 @@ import type { ConnectionRecord, ConnectionStore, NameClaim } from '../../src/cha
  *
  * Races are reproduced by interleaving calls (each method awaits once before it touches the maps,
  * as a network call would) or by wrapping a method on the instance.
+ *
+ * With `laggingMembersIndex`, the members reads behave like a DynamoDB global secondary index on
+ * AWS (eventually consistent; dynalite's are not): they return the claims as they were at the last
+ * `syncMembersIndex()`, however the names changed since.
  */
 export class InMemoryConnectionStore implements ConnectionStore {
   readonly connections = new Map<string, ConnectionRecord>();
   readonly names = new Map<string, NameClaim>();
+  #membersIndex: NameClaim[] | undefined;
 
   /** `pageSize`: connection ids per page of connectionPages (small values exercise paging). */
-  constructor(private readonly pageSize = 100) {}
+  constructor(
+    private readonly pageSize = 100,
+    options: { laggingMembersIndex?: boolean } = {},
+  ) {
+    if (options.laggingMembersIndex) this.#membersIndex = [];
+  }
+
+  /** A lagging index catches up with the names (replication finished). */
+  syncMembersIndex(): void {
+    if (this.#membersIndex) this.#membersIndex = [...this.names.values()].map((claim) => ({ ...claim }));
+  }
+
+  /** How many members reads were made, and how many claims they returned (what a Query reads). */
+  readonly membersReads = { queries: 0, items: 0 };
 
   async putConnection(record: ConnectionRecord): Promise<void> {
     await tick();
@@ -72,9 +90,28 @@ export class InMemoryConnectionStore implements ConnectionStore {
 
   async listMembers(nowSeconds: number): Promise<string[]> {
     await tick();
-    return [...this.names.values()]
-      .filter((claim) => claim.expiresAt > nowSeconds)
-      .map((claim) => claim.name);
+    const claims = this.#indexed();
+    this.membersReads.queries += 1;
+    this.membersReads.items += claims.length;
+    return claims.filter((claim) => claim.expiresAt > nowSeconds).map((claim) => claim.name);
+  }
+
+  async listMembersUpTo(nowSeconds: number, max: number): Promise<{ names: string[]; more: boolean }> {
+    await tick();
+    const names: string[] = [];
+    this.membersReads.queries += 1;
+    // Reads claims only until it has seen one more live member than `max`, as the Query does.
+    for (const claim of this.#indexed()) {
+      this.membersReads.items += 1;
+      if (claim.expiresAt <= nowSeconds) continue;
+      if (names.length === max) return { names, more: true };
+      names.push(claim.name);
+    }
+    return { names, more: false };
+  }
+
+  #indexed(): NameClaim[] {
+    return this.#membersIndex ?? [...this.names.values()];
   }
 
   async *connectionPages(shard: number): AsyncGenerator<string[]> {

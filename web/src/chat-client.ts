@@ -4,6 +4,7 @@
 // socket and fake timers.
 
 import { reconnectDelayMs } from './backoff';
+import { type MemberChange, MemberList, type MemberListUpdate } from './member-list';
 import { entryFromFrame, type LogEntry, MessageLog } from './message-log';
 import {
   type ClientFrame,
@@ -50,7 +51,11 @@ export type ConnectionStatus =
 /** What the page is told; every method is called only when something changed. */
 export interface ChatListener {
   status(status: ConnectionStatus): void;
-  members(members: readonly string[]): void;
+  /**
+   * The members list changed. With `changes`, only those positions did (a presence delta: the page
+   * can update one row instead of redrawing thousands); without, the whole list was replaced.
+   */
+  members(members: readonly string[], changes?: readonly MemberChange[]): void;
   /** The name the server accepted for this connection, or undefined when there is none. */
   name(name: string | undefined): void;
   /** An error to show next to the name field, or undefined to clear it. */
@@ -112,7 +117,7 @@ export class ChatClient {
   /** A name the user chose while the socket was not open: sent as soon as it opens. */
   private queuedName: string | undefined;
   private nameRequest: { name: string; source: 'user' | 'restore'; retries: number } | undefined;
-  private memberList: readonly string[] = [];
+  private readonly memberList = new MemberList();
 
   constructor(private readonly options: ChatClientOptions) {
     this.clock = options.clock ?? browserClock;
@@ -127,7 +132,7 @@ export class ChatClient {
   }
 
   get members(): readonly string[] {
-    return this.memberList;
+    return this.memberList.members;
   }
 
   get connectionStatus(): ConnectionStatus {
@@ -222,7 +227,7 @@ export class ChatClient {
       this.queuedName = this.nameRequest.name;
     this.nameRequest = undefined;
     this.setName(undefined);
-    this.setMembers([]);
+    this.showMembers(this.memberList.clear());
     if (this.status.kind === 'stopped') return;
     if (wasOpen) this.addLocal('notice', `Connection lost (code ${code}). Reconnecting…`);
     this.failedAttempts += 1;
@@ -240,7 +245,10 @@ export class ChatClient {
     if (frame === undefined) return;
     switch (frame.type) {
       case 'members':
-        this.setMembers(frame.members);
+        this.showMembers(this.memberList.receiveMembers(frame));
+        return;
+      case 'presence':
+        this.showMembers(this.memberList.receivePresence(frame));
         return;
       case 'name':
         this.nameRequest = undefined;
@@ -356,9 +364,9 @@ export class ChatClient {
     this.options.listener.name(name);
   }
 
-  private setMembers(members: readonly string[]): void {
-    if (members.length === 0 && this.memberList.length === 0) return;
-    this.memberList = members;
-    this.options.listener.members(members);
+  private showMembers(update: MemberListUpdate | undefined): void {
+    if (update === undefined) return;
+    if (update.kind === 'replaced') this.options.listener.members(update.members);
+    else this.options.listener.members(update.members, update.changes);
   }
 }

@@ -3,6 +3,7 @@
 
 import { ChatClient, type ChatListener, type ConnectionStatus, type NameStore } from './chat-client';
 import { formatClock, formatFullTime } from './format';
+import type { MemberChange } from './member-list';
 import type { LogEntry } from './message-log';
 import { sameName } from './protocol';
 import { resolveWebSocketUrl } from './ws-url';
@@ -103,41 +104,76 @@ function renderName(name: string | undefined): void {
 
 // --- members and the private recipient ----------------------------------------------------------
 
-function renderMembers(members: readonly string[]): void {
+function memberItem(member: string, me: string | undefined): HTMLLIElement {
+  const item = el('li');
+  if (sameName(member, me)) {
+    item.append(el('span', 'member member--me', member), el('span', 'you', ' (you)'));
+    return item;
+  }
+  const button = el('button', 'member', member);
+  button.type = 'button';
+  button.dataset.name = member;
+  button.title = `Send a private message to ${member}`;
+  button.setAttribute('aria-pressed', String(sameName(member, ui.recipient.value)));
+  button.addEventListener('click', () => {
+    setRecipient(member);
+    ui.messageInput.focus();
+  });
+  item.append(button);
+  return item;
+}
+
+// The recipient list has one option per member, in the members' order after "Everyone", so a
+// delta's positions apply to it too; our own name is there but hidden (nobody messages themselves).
+function recipientOption(member: string, me: string | undefined): HTMLOptionElement {
+  const element = el('option', undefined, member);
+  element.value = member;
+  if (sameName(member, me)) {
+    element.hidden = true;
+    element.disabled = true;
+  }
+  return element;
+}
+
+/**
+ * Draws the members list. With `changes` (a presence delta) only the rows that changed are touched,
+ * so a join to a room of 10,000 costs one row, not 10,000; without, the whole list is redrawn.
+ */
+function renderMembers(members: readonly string[], changes?: readonly MemberChange[]): void {
   const me = client.name;
   ui.memberCount.textContent = String(members.length);
-  const items = members.map((member) => {
-    const item = el('li');
-    if (sameName(member, me)) {
-      item.append(el('span', 'member member--me', member), el('span', 'you', ' (you)'));
-      return item;
-    }
-    const button = el('button', 'member', member);
-    button.type = 'button';
-    button.dataset.name = member;
-    button.title = `Send a private message to ${member}`;
-    button.setAttribute('aria-pressed', String(sameName(member, ui.recipient.value)));
-    button.addEventListener('click', () => {
-      setRecipient(member);
-      ui.messageInput.focus();
-    });
-    item.append(button);
-    return item;
-  });
-  ui.memberList.replaceChildren(...items);
-
-  // The recipient list follows the members; a recipient who left falls back to everyone.
   const previous = ui.recipient.value;
-  const option = (label: string, value: string) => {
-    const element = el('option', undefined, label);
-    element.value = value;
-    return element;
-  };
-  const options = [option('Everyone', '')];
-  for (const member of members) if (!sameName(member, me)) options.push(option(member, member));
-  ui.recipient.replaceChildren(...options);
-  ui.recipient.value = members.some((member) => member === previous && !sameName(member, me)) ? previous : '';
-  renderRecipient();
+  if (changes === undefined) {
+    // Fragments, not spread arguments: a list of 100,000 would overflow a call's argument limit.
+    const items = document.createDocumentFragment();
+    const options = document.createDocumentFragment();
+    const everyone = el('option', undefined, 'Everyone');
+    everyone.value = '';
+    options.append(everyone);
+    for (const member of members) {
+      items.append(memberItem(member, me));
+      options.append(recipientOption(member, me));
+    }
+    ui.memberList.replaceChildren(items);
+    ui.recipient.replaceChildren(options);
+  } else {
+    for (const change of changes) {
+      if (change.kind === 'remove') {
+        ui.memberList.children[change.index]?.remove();
+        ui.recipient.options[change.index + 1]?.remove();
+      } else {
+        ui.memberList.insertBefore(memberItem(change.name, me), ui.memberList.children[change.index] ?? null);
+        ui.recipient.insertBefore(
+          recipientOption(change.name, me),
+          ui.recipient.options[change.index + 1] ?? null,
+        );
+      }
+    }
+  }
+  // The recipient list follows the members; a recipient who left falls back to everyone.
+  const stillThere = previous !== '' && members.includes(previous) && !sameName(previous, me);
+  ui.recipient.value = stillThere ? previous : '';
+  if (changes === undefined || ui.recipient.value !== previous) renderRecipient();
 }
 
 function setRecipient(name: string): void {

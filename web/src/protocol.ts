@@ -21,6 +21,7 @@ export { MAX_FRAME_BYTES, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH };
 
 // What the client keeps of each server frame: the legacy keys (publicMessage, ...) are dropped.
 export type MembersFrame = Server.MembersFrame;
+export type PresenceFrame = Server.PresenceFrame;
 export type NameFrame = Server.NameFrame;
 export type PongFrame = Server.PongFrame;
 /** `code` stays a string: a newer server may send a code this client does not know yet. */
@@ -45,6 +46,7 @@ export interface GatewayErrorFrame {
 export type ChatMessageFrame = SystemFrame | PublicFrame | PrivateFrame;
 export type ServerFrame =
   | MembersFrame
+  | PresenceFrame
   | NameFrame
   | ErrorFrame
   | GatewayErrorFrame
@@ -54,6 +56,8 @@ export type ServerFrame =
 type Json = Record<string, unknown>;
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+const isPageNumber = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 1;
 const isTimestamp = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
@@ -72,10 +76,33 @@ function parseChatMessage(frame: Json): ChatMessageFrame | undefined {
 // One reader per server frame type: keyed by the server's own union, so a frame type added in
 // src/chat/frames.ts does not compile here until the browser knows how to read it.
 const readers: { [Type in Server.ServerFrameType]: (frame: Json) => ServerFrame | undefined } = {
-  members: (frame) =>
-    Array.isArray(frame.members) && frame.members.every(isString)
-      ? { type: 'members', members: [...frame.members] }
-      : undefined,
+  members: (frame) => {
+    if (!Array.isArray(frame.members) || !frame.members.every(isString)) return undefined;
+    const members = [...frame.members];
+    // A page of a list too large for one frame (both numbers, 1 <= page <= pages), or the whole list.
+    const { page, pages } = frame;
+    if (page === undefined && pages === undefined) return { type: 'members', members };
+    return isPageNumber(page) && isPageNumber(pages) && page <= pages
+      ? { type: 'members', members, page, pages }
+      : undefined;
+  },
+  presence: (frame) => {
+    const joined = frame.joined ?? [];
+    const left = frame.left ?? [];
+    const renamed = frame.renamed ?? [];
+    if (!isStringList(joined) || !isStringList(left) || !Array.isArray(renamed)) return undefined;
+    const pairs = renamed.filter(
+      (pair): pair is Server.RenamedMember =>
+        typeof pair === 'object' && pair !== null && isString(pair.previousName) && isString(pair.name),
+    );
+    if (pairs.length !== renamed.length) return undefined;
+    return {
+      type: 'presence',
+      joined,
+      left,
+      renamed: pairs.map(({ previousName, name }) => ({ previousName, name })),
+    };
+  },
   name: (frame) => (isString(frame.name) ? { type: 'name', name: frame.name } : undefined),
   error: (frame) => {
     if (!isString(frame.errorMessage)) return undefined;

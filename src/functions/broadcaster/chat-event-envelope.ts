@@ -64,6 +64,41 @@ const checkFrame = (frame: unknown, path: string, problems: Problems): void => {
   problems.check(typeof frame.text === 'string', `${path}.text`, 'must be a string');
 };
 
+const PRESENCE_EVENTS: readonly unknown[] = ['joined', 'left', 'renamed'];
+
+// Optional: events from a chat-api older than presence deltas have none.
+const checkPresence = (presence: unknown, problems: Problems): void => {
+  const path = 'detail.presence';
+  if (presence === undefined) return;
+  if (!isRecord(presence) || !isRecord(presence.change)) {
+    problems.add(path, 'must be an object with a change');
+    return;
+  }
+  const { change } = presence;
+  problems.check(
+    presence.send === 'room' || presence.send === 'full',
+    `${path}.send`,
+    'must be "room" or "full"',
+  );
+  problems.check(
+    PRESENCE_EVENTS.includes(change.event),
+    `${path}.change.event`,
+    'must be joined, left or renamed',
+  );
+  problems.check(isNonEmptyString(change.name), `${path}.change.name`, 'must be a non-empty string');
+  problems.check(
+    isNonEmptyString(change.connectionId),
+    `${path}.change.connectionId`,
+    'must be a non-empty string',
+  );
+  if (change.event === 'renamed')
+    problems.check(
+      isNonEmptyString(change.previousName),
+      `${path}.change.previousName`,
+      'must be a non-empty string',
+    );
+};
+
 const checkDetail = (detail: unknown, problems: Problems): void => {
   if (!isRecord(detail)) {
     problems.add('detail', 'must be an object');
@@ -80,6 +115,7 @@ const checkDetail = (detail: unknown, problems: Problems): void => {
     for (const [index, frame] of detail.frames.entries())
       checkFrame(frame, `detail.frames[${index}]`, problems);
   problems.check(typeof detail.includeMembers === 'boolean', 'detail.includeMembers', 'must be a boolean');
+  checkPresence(detail.presence, problems);
 };
 
 /**

@@ -44,6 +44,7 @@ const fanOut = new FanOut({
     createManagementApiClient(config.CALLBACK_URL, config.SEND_CONCURRENCY),
   ),
   concurrency: config.SEND_CONCURRENCY,
+  presenceFullListMax: config.PRESENCE_FULL_LIST_MAX,
   onGone: async (connectionId, detail) => {
     logger.info('Pruning stale connection', { staleConnectionId: connectionId });
     // Same code path as $disconnect: delete the connection and its name, tell the others.

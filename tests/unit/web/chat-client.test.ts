@@ -6,6 +6,7 @@ import {
   type NameStore,
   type SocketEvents,
 } from '../../../web/src/chat-client';
+import type { MemberChange } from '../../../web/src/member-list';
 import type { LogEntry } from '../../../web/src/message-log';
 
 /** A clock whose time moves only when the test says so. */
@@ -69,13 +70,17 @@ function setup(options: { storedName?: string; keepaliveMs?: number } = {}) {
   const seen = {
     statuses: [] as ConnectionStatus[],
     members: [] as (readonly string[])[],
+    memberChanges: [] as (readonly MemberChange[] | undefined)[],
     names: [] as (string | undefined)[],
     nameErrors: [] as (string | undefined)[],
     entries: [] as LogEntry[],
   };
   const listener: ChatListener = {
     status: (status) => seen.statuses.push(status),
-    members: (members) => seen.members.push(members),
+    members: (members, changes) => {
+      seen.members.push(members);
+      seen.memberChanges.push(changes);
+    },
     name: (name) => seen.names.push(name),
     nameError: (error) => seen.nameErrors.push(error),
     entry: (entry) => seen.entries.push(entry),
@@ -229,6 +234,27 @@ describe('ChatClient', () => {
       last().receive({ type: 'members', members: ['alice', 'bob'] });
 
       expect(client.members).toEqual(['alice', 'bob']);
+    });
+
+    it('applies presence deltas and paged lists, telling the page which rows changed', () => {
+      const { client, last, seen } = joined();
+      last().receive({ type: 'members', members: ['alice', 'bob'], page: 1, pages: 2 });
+      expect(seen.members).toEqual([]);
+      last().receive({ type: 'members', members: ['dave'], page: 2, pages: 2 });
+      expect(client.members).toEqual(['alice', 'bob', 'dave']);
+      seen.members.length = 0;
+      seen.memberChanges.length = 0;
+
+      last().receive({ type: 'presence', joined: ['carol'], left: ['bob'], renamed: [] });
+
+      expect(client.members).toEqual(['alice', 'carol', 'dave']);
+      expect(seen.members).toEqual([['alice', 'carol', 'dave']]);
+      expect(seen.memberChanges).toEqual([
+        [
+          { kind: 'remove', index: 1 },
+          { kind: 'insert', index: 1, name: 'carol' },
+        ],
+      ]);
     });
   });
 

@@ -4,7 +4,9 @@ import {
   joinedFrame,
   leftFrame,
   membersFrame,
+  membersPages,
   nameFrame,
+  presenceFrame,
   privateFrame,
   publicFrame,
   renamedFrame,
@@ -90,6 +92,8 @@ describe('parseServerFrame', () => {
 const stamp = { id: '01JDQ0000000000000000000AB', ts: 1732570000000 };
 const serverFrames: ServerFrame[] = [
   membersFrame(['alice', 'bob']),
+  ...membersPages(['alice', 'bob', 'carol'], 80),
+  presenceFrame({ joined: ['carol'], left: ['dave'], renamed: [{ previousName: 'alice', name: 'alicia' }] }),
   joinedFrame('alice', stamp),
   leftFrame('alice', stamp),
   renamedFrame('alice', 'alicia', stamp),

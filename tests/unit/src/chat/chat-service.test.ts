@@ -1,3 +1,4 @@
+import type { PresenceChange } from '../../../../src/chat/chat-events';
 import {
   ChatService,
   CONNECTION_TTL_SECONDS,
@@ -48,15 +49,31 @@ const announcements = (publisher: RecordingPublisher) =>
     audience: detail.audience,
     texts: detail.frames.map((frame) => frame.text),
     includeMembers: detail.includeMembers,
+    presence: detail.presence,
   }));
 
-const toEveryShard = (detailType: string, texts: string[], includeMembers: boolean) =>
+const toEveryShard = (
+  detailType: string,
+  texts: string[],
+  includeMembers: boolean,
+  change?: PresenceChange,
+) =>
   Array.from({ length: SHARDS }, (_, shard) => ({
     detailType,
     audience: { kind: 'shard', shard },
     texts,
     includeMembers,
+    presence: change ? { change, send: 'room' } : undefined,
   }));
+
+/** The joiner's own event: no frames, the full list (with the join applied) to its connection. */
+const toJoiner = (connectionId: string, name: string) => ({
+  detailType: 'Member Joined',
+  audience: { kind: 'connections', connectionIds: [connectionId] },
+  texts: [],
+  includeMembers: false,
+  presence: { change: { event: 'joined', name, connectionId }, send: 'full' },
+});
 
 describe('ChatService', () => {
   describe('connect', () => {
@@ -86,9 +103,15 @@ describe('ChatService', () => {
 
       expect(store.names.get(nameKeyOf('alice'))).toMatchObject({ name: 'Alice', connectionId: 'c1=' });
       expect(store.connections.get('c1=')).toMatchObject({ name: 'Alice', nameKey: nameKeyOf('alice') });
-      expect(announcements(publisher)).toEqual(
-        toEveryShard('Member Joined', ['Alice has joined the chat'], true),
-      );
+      // The change travels with the events (the broadcaster applies it to a possibly stale index).
+      expect(announcements(publisher)).toEqual([
+        ...toEveryShard('Member Joined', ['Alice has joined the chat'], true, {
+          event: 'joined',
+          name: 'Alice',
+          connectionId: 'c1=',
+        }),
+        toJoiner('c1=', 'Alice'),
+      ]);
       expect(publisher.events[0]?.detail.correlationId).toBe('corr-1');
       expect(publisher.events[0]?.detail.frames[0]).toMatchObject({ id: 'id-1', ts: START, event: 'joined' });
     });
@@ -111,7 +134,12 @@ describe('ChatService', () => {
       expect(store.names.has(nameKeyOf('alice'))).toBe(false);
       expect(store.names.get(nameKeyOf('alicia'))).toMatchObject({ connectionId: 'c1=' });
       expect(announcements(publisher)).toEqual(
-        toEveryShard('Member Renamed', ['alice is now known as alicia'], true),
+        toEveryShard('Member Renamed', ['alice is now known as alicia'], true, {
+          event: 'renamed',
+          name: 'alicia',
+          previousName: 'alice',
+          connectionId: 'c1=',
+        }),
       );
       await chat.connect('c2=');
       await expect(chat.setName('c2=', 'Alice', 'corr-3')).resolves.toEqual({ type: 'name', name: 'Alice' });
@@ -125,7 +153,12 @@ describe('ChatService', () => {
 
       expect(store.names.get(nameKeyOf('alice'))).toMatchObject({ name: 'ALICE', connectionId: 'c1=' });
       expect(announcements(publisher)).toEqual(
-        toEveryShard('Member Renamed', ['alice is now known as ALICE'], true),
+        toEveryShard('Member Renamed', ['alice is now known as ALICE'], true, {
+          event: 'renamed',
+          name: 'ALICE',
+          previousName: 'alice',
+          connectionId: 'c1=',
+        }),
       );
     });
 
@@ -168,7 +201,8 @@ describe('ChatService', () => {
       const loser = winner === 'c1=' ? 'c2=' : 'c1=';
       expect(store.connections.get(winner ?? '')).toMatchObject({ nameKey: nameKeyOf('dave') });
       expect(store.connections.get(loser)?.name).toBeUndefined();
-      expect(publisher.events).toHaveLength(SHARDS);
+      // One event per shard, and the winner's full list.
+      expect(publisher.events).toHaveLength(SHARDS + 1);
     });
 
     it('claims a name whose holder left between the failed claim and the look at it', async () => {
@@ -359,7 +393,11 @@ describe('ChatService', () => {
       expect(store.connections.has('c1=')).toBe(false);
       expect(store.names.has(nameKeyOf('alice'))).toBe(false);
       expect(announcements(publisher)).toEqual(
-        toEveryShard('Member Left', ['alice has left the chat'], true),
+        toEveryShard('Member Left', ['alice has left the chat'], true, {
+          event: 'left',
+          name: 'alice',
+          connectionId: 'c1=',
+        }),
       );
     });
 

@@ -193,7 +193,12 @@ describe('the chat-api handler', () => {
       ]);
 
       const entries = publishedEntries();
-      expect(entries).toHaveLength(4);
+      // One event per shard for the room, and one with the full list for the joiner only.
+      expect(entries).toHaveLength(5);
+      expect(JSON.parse(entries[4]?.Detail ?? '{}')).toMatchObject({
+        audience: { kind: 'connections', connectionIds: [expect.any(String)] },
+        presence: { change: { event: 'joined', name: 'Alice' }, send: 'full' },
+      });
       const detail = JSON.parse(entries[0]?.Detail ?? '{}');
       expect(entries[0]?.DetailType).toBe('Member Joined');
       expect(detail.includeMembers).toBe(true);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { broadcastEvents, directEvent } from '../../../../src/chat/chat-events';
+import { broadcastEvents, directEvent, joinerListEvent } from '../../../../src/chat/chat-events';
 import { publicFrame } from '../../../../src/chat/frames';
 import {
   InvalidChatEventError,
@@ -24,7 +24,9 @@ describe('parseChatEventEnvelope', () => {
         shardCount: 2,
         correlationId: 'c=',
         includeMembers: true,
+        presence: { event: 'renamed', name: 'alicia', previousName: 'alice', connectionId: 'a=' },
       }),
+      joinerListEvent({ event: 'joined', name: 'alice', connectionId: 'a=' }, 'c='),
       directEvent('Private Message Sent', ['a=', 'b='], [frame], 'c='),
     ];
     for (const { detailType, detail } of events) {
@@ -64,6 +66,31 @@ describe('parseChatEventEnvelope', () => {
       audience,
       frames: [frame],
       includeMembers: false,
+    });
+    expect(() => parseChatEventEnvelope(event)).toThrow(`Not a chat event: ${problem}`);
+  });
+
+  it.each([
+    ['not an object', 'joined', 'detail.presence must be an object with a change'],
+    [
+      'of an unknown kind',
+      { change: { event: 'came', name: '', connectionId: 'a=' }, send: 'all' },
+      'detail.presence.send must be "room" or "full"; ' +
+        'detail.presence.change.event must be joined, left or renamed; ' +
+        'detail.presence.change.name must be a non-empty string',
+    ],
+    [
+      'a rename without the previous name',
+      { change: { event: 'renamed', name: 'b', connectionId: 'a=' }, send: 'room' },
+      'detail.presence.change.previousName must be a non-empty string',
+    ],
+  ])('refuses a presence detail %s', (_what, presence, problem) => {
+    const event = chatEnvelope('Member Joined', {
+      correlationId: 'c=',
+      audience: { kind: 'shard', shard: 0 },
+      frames: [],
+      includeMembers: true,
+      presence,
     });
     expect(() => parseChatEventEnvelope(event)).toThrow(`Not a chat event: ${problem}`);
   });

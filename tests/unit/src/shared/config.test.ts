@@ -15,6 +15,7 @@ describe('configuration', () => {
       CALLBACK_URL: 'https://g2i23lrnus.execute-api.us-east-1.amazonaws.com/production',
       SHARD_COUNT: 4,
       SEND_CONCURRENCY: 8,
+      PRESENCE_FULL_LIST_MAX: 100,
     });
   });
 

@@ -7,6 +7,7 @@ export const TEST_ENV = {
   CALLBACK_URL: 'https://g2i23lrnus.execute-api.us-east-1.amazonaws.com/production',
   SHARD_COUNT: '4',
   SEND_CONCURRENCY: '8',
+  PRESENCE_FULL_LIST_MAX: '100',
 } as const;
 
 export const setTestEnv = () => Object.assign(process.env, TEST_ENV);
