@@ -38,5 +38,15 @@ describe('the compact confusables table (src/chat/confusables-data.ts)', () => {
 
   it('refuses a malformed record instead of reading it as another character', () => {
     expect(() => decodeConfusables('1+2,x')).toThrow('Malformed confusables record "x"');
+    expect(() => decodeConfusables('1+2,3+')).toThrow('Malformed confusables record "3+"');
+    expect(() => decodeConfusables('+1.,+2')).toThrow('Malformed confusables record "+1."');
+    expect(() => decodeConfusables('+1;+2')).toThrow('Malformed confusables record "+1;+2"');
+    expect(decodeConfusables('y+13.13,3+43.1b,+1')).toEqual(
+      new Map([
+        ['"', "''"],
+        ['%', '\u00BA/'],
+        ['&', '\u00BB'],
+      ]),
+    );
   });
 });
