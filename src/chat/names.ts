@@ -4,10 +4,11 @@
 // A name that looks like another must not coexist with it: `аlice` (Cyrillic а), `ａｌｉｃｅ`
 // (full-width) and `alice` are one name. The uniqueness key is NFKC, case folding and the
 // confusable skeleton of Unicode TS #39, whose data comes from the `unhomoglyph` package (Unicode's
-// confusables.txt as a JSON map). Characters that cannot be seen, or that reorder or break the
-// text around them, are refused outright rather than folded: a name shows what it is.
+// confusables.txt, generated into a compact table: see confusables.ts). Characters that cannot be
+// seen, or that reorder or break the text around them, are refused outright rather than folded: a
+// name shows what it is.
 
-import unhomoglyph from 'unhomoglyph';
+import { confusableSkeleton } from './confusables';
 
 // A lone UTF-16 half cannot be encoded as UTF-8: every store would write U+FFFD, so two
 // different lone halves would also become one stored name.
@@ -74,13 +75,11 @@ export const findNameProblem = (name: string): string | undefined => {
 export const foldName = (name: string): string =>
   name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC').replace(SPACES, ' ');
 
-// TS #39 skeleton: NFD, each character to its confusable prototype, NFD again.
-const skeleton = (text: string): string => unhomoglyph(text.normalize('NFD')).normalize('NFD');
-
 // The skeleton is case-sensitive and the key must not be: capitals first (case-canonical, and
 // where `I` meets `l` and Cyrillic `А` meets `A`), then small letters (`m` meets `rn`, Cyrillic
 // `а` meets `a`). Prototypes may fold to something mapped again, so repeat until nothing changes.
-const keyStep = (text: string): string => foldName(skeleton(foldName(skeleton(text.toUpperCase()))));
+const keyStep = (text: string): string =>
+  foldName(confusableSkeleton(foldName(confusableSkeleton(text.toUpperCase()))));
 
 /**
  * The uniqueness key: two names with the same key look alike and cannot both be in use. Not for

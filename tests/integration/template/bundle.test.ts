@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { TEST_ENV } from '../../unit/src/support/events';
 import { functionsOf, loadTemplate, type Node, ROOT } from '../../unit/template/load-template';
 
@@ -24,11 +24,39 @@ const esbuildOptionsOf = (properties: Node, outdir: string): BuildOptions => {
     outExtension: pairs(properties.OutExtension),
     target: properties.Target,
     ...(properties.MainFields ? { mainFields: String(properties.MainFields).split(',') } : {}),
+    ...(properties.External ? { external: properties.External } : {}),
     sourcemap: properties.Sourcemap,
     minify: properties.Minify,
     banner: pairs(properties.Banner),
     logLevel: 'silent',
   };
+};
+
+/**
+ * Size budgets of the bundled code (the .mjs, not its source map), in bytes. The target of issue 8
+ * is 400 KB each; where a bundle is not there yet its budget is the measured size plus about 5 %,
+ * so that growth is a decision, not an accident. Measured on 2026-11-30 (docs/benchmarks.md).
+ */
+const BUNDLE_BUDGET_BYTES: Record<string, number> = {
+  // 480,247 B. Not at 400 KB: Tracer's aws-xray-sdk-core with semver and cls-hooked (~107 KB),
+  // @smithy/core's schema serde and retry (~130 KB) and three SDK clients stand in the way.
+  ChatApiFunction: 505_000,
+  // 521,417 B: as chat-api, plus Powertools idempotency and its JMESPath (~45 KB).
+  BroadcasterFunction: 548_000,
+};
+
+/** The largest inputs of a bundle, by package (or source folder), for a failure message. */
+const largestInputs = (output: Metafile['outputs'][string], count: number): string => {
+  const bytes = new Map<string, number>();
+  for (const [file, input] of Object.entries(output.inputs)) {
+    const key = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split('/').slice(0, 2).join('/');
+    bytes.set(key, (bytes.get(key) ?? 0) + input.bytesInOutput);
+  }
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([key, size]) => `  ${String(size).padStart(8)} B  ${key}`)
+    .join('\n');
 };
 
 const outdir = mkdtempSync(join(tmpdir(), 'chat-bundle-'));
@@ -37,13 +65,29 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 describe.each(functionsOf(loadTemplate()))('the %s bundle', (id, fn) => {
   const dir = join(outdir, id);
   const handlerFile = join(dir, `${basename(fn.Metadata?.BuildProperties.EntryPoints[0], '.ts')}.mjs`);
+  let metafile: Metafile | undefined;
 
   it('builds with the template BuildProperties into an ESM .mjs file with a source map', async () => {
-    const result = await build(esbuildOptionsOf(fn.Metadata?.BuildProperties, dir));
+    const result = await build({ ...esbuildOptionsOf(fn.Metadata?.BuildProperties, dir), metafile: true });
+    metafile = result.metafile;
     expect(result.errors).toEqual([]);
     expect(existsSync(handlerFile)).toBe(true);
     expect(existsSync(`${handlerFile}.map`)).toBe(true);
   }, 60_000);
+
+  it('stays within its size budget (code without the source map)', () => {
+    const budget = BUNDLE_BUDGET_BYTES[id];
+    const output = Object.entries(metafile?.outputs ?? {}).find(([file]) => file.endsWith('.mjs'))?.[1];
+    if (budget === undefined) throw new Error(`${id} has no entry in BUNDLE_BUDGET_BYTES`);
+    if (output === undefined) throw new Error(`${id} was not built`);
+
+    if (output.bytes > budget) {
+      throw new Error(
+        `${id} bundles ${output.bytes} B, over its budget of ${budget} B. Largest inputs:\n${largestInputs(output, 15)}`,
+      );
+    }
+    expect(output.bytes).toBeLessThanOrEqual(budget);
+  });
 
   it(`loads in this Node.js (${process.version}) and exports the handler the template names`, () => {
     const exportName = String(fn.Properties?.Handler).split('.').pop();
