@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { BuiltFunction } from '../build/build-functions';
 import type { FunctionModel } from '../template/types';
+import { runtimeSdk, shipsSdkV3 } from './runtime-sdk';
 import { newLogStream, traceHeader } from './runtime-variables';
 import { ENVIRONMENT_GONE, exitError, type HandlerOutcome, type LambdaError, STOPPING } from './types';
 
@@ -89,6 +90,11 @@ export class ExecutionEnvironment {
     address: string,
   ): Promise<{ initMs: number } | { error: LambdaError }> {
     const { fn, host } = this;
+    // The runtime's SDK: ES modules find it through a resolve hook, CommonJS through NODE_PATH, as
+    // Lambda puts /var/runtime/node_modules on it.
+    const sdk = shipsSdkV3(fn.runtime) ? runtimeSdk() : undefined;
+    const env = host.variables(fn, bundle, address, this.logStream);
+    if (sdk) env.NODE_PATH = [env.NODE_PATH, sdk.nodePath].filter(Boolean).join(path.delimiter);
     return new Promise((resolve) => {
       const worker = new Worker(BOOTSTRAP, {
         workerData: {
@@ -99,8 +105,9 @@ export class ExecutionEnvironment {
           logFormat: fn.logFormat,
           runtime: fn.runtime,
           sourceMaps: host.sourceMaps,
+          runtimeSdk: sdk && { projectDir: sdk.projectDir },
         },
-        env: host.variables(fn, bundle, address, this.logStream),
+        env,
         stdout: true,
         stderr: true,
         // No tsx or jest hooks in the environment: it runs the bundle as Lambda's Node.js would.

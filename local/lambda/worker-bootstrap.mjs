@@ -1,13 +1,21 @@
 // One Lambda execution environment: loads the handler module once (the init phase), then runs one
 // invocation at a time for the parent. Plain JavaScript so `new Worker(file)` loads it the same way
 // under tsx, jest and node.
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, sourceMaps } = workerData;
+const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, sourceMaps, runtimeSdk } =
+  workerData;
 const port = parentPort;
+
+// The runtime's AWS SDK for ES modules (CommonJS finds it through NODE_PATH): before any user code loads.
+if (runtimeSdk && typeof register === 'function') {
+  register(new URL('./runtime-sdk-hooks.mjs', import.meta.url), {
+    data: { parentURL: pathToFileURL(`${runtimeSdk.projectDir}/package.json`).href },
+  });
+}
 
 // Flags in NODE_OPTIONS do not reach a worker thread; the one that matters here can be set at run time.
 if (
@@ -58,9 +66,20 @@ function initError(err) {
       errorMessage: `${e.errorType}: ${e.errorMessage}`,
     };
   if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') {
-    return { ...e, errorType: 'Runtime.ImportModuleError', errorMessage: `Error: ${e.errorMessage}` };
+    const missing = /Cannot find (?:module|package) '(@(?:aws-sdk|smithy)\/[^/']+)/.exec(e.errorMessage)?.[1];
+    const hint = missing && runtimeSdk ? `. ${missingSdkHint(missing, runtimeSdk.projectDir)}` : '';
+    return { ...e, errorType: 'Runtime.ImportModuleError', errorMessage: `Error: ${e.errorMessage}${hint}` };
   }
   return e;
+}
+
+// An import of a package the runtime provides on Lambda but the stack's project does not carry.
+function missingSdkHint(pkg, projectDir) {
+  return (
+    `${pkg} is provided by Lambda's runtime but not by the local stack, which lends functions the AWS SDK ` +
+    `of its own project: run \`npm install --save-dev ${pkg}\` in ${projectDir}, ` +
+    "or add it to the function's own package.json"
+  );
 }
 
 let current;
