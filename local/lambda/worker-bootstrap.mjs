@@ -5,6 +5,7 @@ import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
+import { interceptRequests } from './intercept.mjs';
 
 const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, sourceMaps, runtimeSdk } =
   workerData;
@@ -43,6 +44,15 @@ for (const [method, level] of Object.entries(levels)) {
         : `${time}\t${requestId ?? 'undefined'}\t${level}\t${message}`;
     process.stdout.write(`${line}\n`);
   };
+}
+
+// The stack's network rules (local/stack-environment.ts), applied before the function's code loads and
+// kept out of the function's environment. A bare LambdaService (unit tests) sets none.
+const interceptRules = process.env._LOCAL_STACK_INTERCEPT;
+delete process.env._LOCAL_STACK_INTERCEPT;
+if (interceptRules) {
+  const logError = console.error;
+  interceptRequests(JSON.parse(interceptRules), (message) => logError(message));
 }
 
 function toLambdaError(err) {
