@@ -12,7 +12,7 @@ const BOOTSTRAP = path.join(__dirname, 'worker-bootstrap.mjs');
 type WorkerMessage =
   | { type: 'ready'; initMs: number }
   | { type: 'init-error'; error: LambdaError }
-  | { type: 'result'; id: number; ok: true; payload: string }
+  | { type: 'result'; id: number; ok: true; payload: string; loggedError?: string }
   | { type: 'result'; id: number; ok: false; error: LambdaError }
   | { type: 'fatal'; id: number; error: LambdaError };
 
@@ -201,7 +201,7 @@ export class ExecutionEnvironment {
     if (msg.type === 'fatal') {
       this.dead = true;
       this.settle({ ok: false, outcome: 'crash', error: msg.error });
-    } else if (msg.ok) this.settle({ ok: true, payload: msg.payload });
+    } else if (msg.ok) this.settle({ ok: true, payload: msg.payload, loggedError: msg.loggedError });
     else this.settle({ ok: false, outcome: 'error', error: msg.error });
   }
 

@@ -55,6 +55,39 @@ if (interceptRules) {
   interceptRequests(JSON.parse(interceptRules), (message) => logError(message));
 }
 
+// The first error the function logs in an invocation, whatever writes it (console.error above, or a
+// logger such as Powertools writing JSON to stdout): a handler that logs an error and answers
+// normally has still failed, and the console says so.
+let loggedError;
+const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL']);
+function sniffError(text) {
+  if (loggedError !== undefined || requestId === undefined) return;
+  for (const line of text.split('\n')) {
+    const runtime = /^\S+\t\S+\t([A-Z]+)\t(.*)$/.exec(line);
+    if (runtime) {
+      if (ERROR_LEVELS.has(runtime[1])) loggedError = runtime[2];
+    } else if (line.startsWith('{') && /"level"\s*:\s*"(error|critical|fatal)"/i.test(line)) {
+      try {
+        const record = JSON.parse(line);
+        loggedError = typeof record.message === 'string' ? record.message : JSON.stringify(record.message);
+      } catch {
+        // Not JSON after all.
+      }
+    }
+    if (loggedError !== undefined) return;
+  }
+}
+const stdoutWrite = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  sniffError(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+  return stdoutWrite(chunk, ...rest);
+};
+const stderrWrite = process.stderr.write.bind(process.stderr);
+process.stderr.write = (chunk, ...rest) => {
+  sniffError(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+  return stderrWrite(chunk, ...rest);
+};
+
 function toLambdaError(err) {
   if (err instanceof Error || (err && typeof err === 'object' && 'message' in err)) {
     const errorType = err.name && err.name !== 'Error' ? err.name : (err.constructor?.name ?? 'Error');
@@ -142,6 +175,7 @@ port.on('message', async (msg) => {
   const { id, event, context: fields, deadline, traceId } = msg;
   current = id;
   requestId = fields.awsRequestId;
+  loggedError = undefined;
   process.env._X_AMZN_TRACE_ID = traceId;
   const context = {
     ...fields,
@@ -159,7 +193,7 @@ port.on('message', async (msg) => {
         name: 'Runtime.MarshalError',
       });
     }
-    reply = { type: 'result', id, ok: true, payload: payload ?? 'null' };
+    reply = { type: 'result', id, ok: true, payload: payload ?? 'null', loggedError };
   } catch (err) {
     reply = { type: 'result', id, ok: false, error: toLambdaError(err) };
   }

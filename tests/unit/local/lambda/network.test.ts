@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LambdaService } from '../../../../local/lambda';
+import { type InvocationReport, LambdaService } from '../../../../local/lambda';
 import { localEnvironment } from '../../../../local/stack';
 import type { FunctionModel } from '../../../../local/template';
 
@@ -35,6 +35,11 @@ export const viaFetch = async (event) => {
   }
 };
 
+export const catches = async (event) => {
+  if (event.log) console.error('Failed to send', new Error('boom'));
+  return { statusCode: event.status, body: 'Error: getaddrinfo ENOTFOUND x\\n    at y' };
+};
+
 export const variables = async () => ({ rules: process.env._LOCAL_STACK_INTERCEPT ?? null });
 `;
 
@@ -45,6 +50,7 @@ describe('an execution environment on the network', () => {
   let server: Server;
   let service: LambdaService;
   const logs: string[] = [];
+  const reports: InvocationReport[] = [];
 
   function fn(exportName: string): FunctionModel {
     return {
@@ -91,7 +97,7 @@ describe('an execution environment on the network', () => {
         },
       ],
     };
-    const functions = ['viaHttps', 'viaFetch', 'variables'].map(fn);
+    const functions = ['viaHttps', 'viaFetch', 'variables', 'catches'].map(fn);
     service = new LambdaService({
       functions,
       bundles: new Map(
@@ -110,6 +116,7 @@ describe('an execution environment on the network', () => {
       ),
       environmentFor: (f) => localEnvironment(model, f, { aws: 'http://127.0.0.1:1', siteHostPort }),
       onLog: (_f, line) => logs.push(line),
+      onInvocation: (report) => reports.push(report),
       xrayDaemonAddress: '127.0.0.1:2000',
     });
   });
@@ -162,5 +169,25 @@ describe('an execution environment on the network', () => {
 
   it("keeps the stack's rules out of the function's environment", async () => {
     await expect(call('variables', {})).resolves.toEqual({ rules: null });
+  });
+
+  it("reports a 5xx answer's status and body line, and an error the function logged", async () => {
+    reports.length = 0;
+    await call('catches', { status: 500, log: true });
+    await call('catches', { status: 200 });
+    expect(
+      reports.map(({ statusCode, responseBodyLine, loggedError }) => ({
+        statusCode,
+        responseBodyLine,
+        loggedError,
+      })),
+    ).toEqual([
+      {
+        statusCode: 500,
+        responseBodyLine: 'Error: getaddrinfo ENOTFOUND x',
+        loggedError: expect.stringMatching(/^Failed to send Error: boom/),
+      },
+      { statusCode: 200, responseBodyLine: undefined, loggedError: undefined },
+    ]);
   });
 });
