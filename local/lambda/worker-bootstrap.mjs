@@ -7,7 +7,7 @@ import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { interceptRequests } from './intercept.mjs';
 
-const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, sourceMaps, runtimeSdk } =
+const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, sourceMaps, runtimeSdk, runtime } =
   workerData;
 const port = parentPort;
 
@@ -135,6 +135,28 @@ function fatal(errorType, err) {
 process.on('unhandledRejection', (reason) => fatal('Runtime.UnhandledPromiseRejection', reason));
 process.on('uncaughtException', (err) => fatal(undefined, err));
 
+// Lambda's wording (the Node.js runtime interface client), so a local failure reads as it will on AWS.
+const CALLBACK_DEPRECATED =
+  'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. ' +
+  'You need to modify this function to use a supported handler signature to use Node.js 24 or later. ' +
+  'For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
+
+function handlerProblem(value) {
+  if (value === undefined || value === null)
+    return {
+      errorType: 'Runtime.HandlerNotFound',
+      errorMessage: `${handlerString} is undefined or not exported`,
+    };
+  if (typeof value !== 'function')
+    return { errorType: 'Runtime.HandlerNotFound', errorMessage: `${handlerString} is not a function` };
+  // From nodejs24.x on, Lambda judges the style by arity alone: a third parameter is a callback
+  // handler, async or not, and the function fails to start.
+  const major = Number(/^nodejs(\d+)\.x$/.exec(runtime ?? '')?.[1] ?? 0);
+  if (major >= 24 && value.length >= 3)
+    return { errorType: 'Runtime.CallbackHandlerDeprecated', errorMessage: CALLBACK_DEPRECATED };
+  return undefined;
+}
+
 let handler;
 async function init() {
   const started = performance.now();
@@ -144,15 +166,9 @@ async function init() {
         ? await import(pathToFileURL(entryFile).href)
         : createRequire(entryFile)(entryFile);
     handler = mod?.[handlerExport] ?? mod?.default?.[handlerExport];
-    if (typeof handler !== 'function') {
-      const errorMessage = `${handlerString} is undefined or not exported`;
-      port.postMessage({
-        type: 'init-error',
-        error: { errorType: 'Runtime.HandlerNotFound', errorMessage, trace: [] },
-      });
-    } else {
-      port.postMessage({ type: 'ready', initMs: performance.now() - started });
-    }
+    const problem = handlerProblem(handler);
+    if (problem) port.postMessage({ type: 'init-error', error: { ...problem, trace: [] } });
+    else port.postMessage({ type: 'ready', initMs: performance.now() - started });
   } catch (err) {
     port.postMessage({ type: 'init-error', error: initError(err) });
   }

@@ -40,12 +40,14 @@ export const catches = async (event) => {
   return { statusCode: event.status, body: 'Error: getaddrinfo ENOTFOUND x\\n    at y' };
 };
 
+export const notAFunction = 42;
+
 export const variables = async () => ({ rules: process.env._LOCAL_STACK_INTERCEPT ?? null });
 `;
 
 const API_HOST = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
 
-describe('an execution environment on the network', () => {
+describe('what third-party functions meet in an execution environment', () => {
   let dir: string;
   let server: Server;
   let service: LambdaService;
@@ -97,7 +99,7 @@ describe('an execution environment on the network', () => {
         },
       ],
     };
-    const functions = ['viaHttps', 'viaFetch', 'variables', 'catches'].map(fn);
+    const functions = ['viaHttps', 'viaFetch', 'variables', 'catches', 'notAFunction'].map(fn);
     service = new LambdaService({
       functions,
       bundles: new Map(
@@ -189,5 +191,16 @@ describe('an execution environment on the network', () => {
       },
       { statusCode: 200, responseBodyLine: undefined, loggedError: undefined },
     ]);
+  });
+
+  it("reports an export that is not a function as Runtime.HandlerNotFound, in Lambda's words", async () => {
+    const result = await service.invoke('notAFunction', {});
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        errorType: 'Runtime.HandlerNotFound',
+        errorMessage: 'handlers.notAFunction is not a function',
+      },
+    });
   });
 });
