@@ -43,6 +43,11 @@ export interface EnvironmentHost {
 
 let nextInvocationId = 1;
 
+const isInside = (file: string, dir: string): boolean => {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+};
+
 /** What Lambda answers when a handler runs past its Timeout (the environment is stopped). */
 export function timedOut(fn: FunctionModel, requestId: string): HandlerOutcome {
   return {
@@ -105,7 +110,12 @@ export class ExecutionEnvironment {
           logFormat: fn.logFormat,
           runtime: fn.runtime,
           sourceMaps: host.sourceMaps,
-          runtimeSdk: sdk && { projectDir: sdk.projectDir },
+          runtimeSdk: sdk && {
+            projectDir: sdk.projectDir,
+            // Code inside the project reaches its node_modules by Node's own lookup: no hook (whose
+            // thread costs a cold start about 200 ms on Node 20) is needed.
+            hook: !isInside(bundle.entryFile, sdk.projectDir),
+          },
         },
         env,
         stdout: true,

@@ -1,7 +1,8 @@
 // One Lambda execution environment: loads the handler module once (the init phase), then runs one
 // invocation at a time for the parent. Plain JavaScript so `new Worker(file)` loads it the same way
 // under tsx, jest and node.
-import { createRequire, register } from 'node:module';
+import * as nodeModule from 'node:module';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,11 +12,29 @@ const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, source
   workerData;
 const port = parentPort;
 
-// The runtime's AWS SDK for ES modules (CommonJS finds it through NODE_PATH): before any user code loads.
-if (runtimeSdk && typeof register === 'function') {
-  register(new URL('./runtime-sdk-hooks.mjs', import.meta.url), {
-    data: { parentURL: pathToFileURL(`${runtimeSdk.projectDir}/package.json`).href },
-  });
+// The runtime's AWS SDK for ES modules (CommonJS finds it through NODE_PATH), set before any user code
+// loads. Node 22.15+ runs synchronous hooks in this thread; Node 20 only has module.register, whose
+// hooks run on a thread of their own.
+if (runtimeSdk?.hook) {
+  const parentURL = pathToFileURL(`${runtimeSdk.projectDir}/package.json`).href;
+  if (typeof nodeModule.registerHooks === 'function') {
+    nodeModule.registerHooks({
+      resolve(specifier, context, nextResolve) {
+        try {
+          return nextResolve(specifier, context);
+        } catch (err) {
+          if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !/^@(aws-sdk|smithy)\/[^/]+/.test(specifier)) throw err;
+          try {
+            return nextResolve(specifier, { ...context, parentURL });
+          } catch {
+            throw err;
+          }
+        }
+      },
+    });
+  } else {
+    nodeModule.register(new URL('./runtime-sdk-hooks.mjs', import.meta.url), { data: { parentURL } });
+  }
 }
 
 // Flags in NODE_OPTIONS do not reach a worker thread; the one that matters here can be set at run time.
