@@ -12,9 +12,9 @@ import { LambdaService } from './lambda';
 import {
   COLORS,
   clock,
-  describeInvocationError,
   formatFunctionLogLine,
   formatInvocationLine,
+  invocationLine,
   type Palette,
   PLAIN,
 } from './log';
@@ -73,20 +73,7 @@ function consoleLog(quiet: boolean): StackLog {
     warn: (message) => process.stderr.write(`${palette.yellow('warning')} ${message}\n`),
     invocation: (report, fn) => {
       if (quiet) return;
-      out(
-        formatInvocationLine(
-          {
-            functionName: fn?.logicalId ?? report.functionLogicalId,
-            label: report.label,
-            durationMs: report.durationMs,
-            cold: report.cold,
-            ok: report.outcome === 'success',
-            outcome: report.outcome === 'success' ? 'ok' : report.outcome,
-            error: describeInvocationError(report.errorType, report.errorMessage),
-          },
-          palette,
-        ),
-      );
+      out(formatInvocationLine(invocationLine(fn?.logicalId ?? report.functionLogicalId, report), palette));
     },
     functionLog: (fn, line) => {
       if (quiet) return;

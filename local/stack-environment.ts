@@ -1,11 +1,19 @@
 import type { FunctionModel, StackModel } from './template/types';
 
+/**
+ * The variable that hands an environment's worker the hosts it sends to the local stack
+ * (worker-bootstrap.mjs reads it and removes it before the function's code loads).
+ */
+export const INTERCEPT_VARIABLE = '_LOCAL_STACK_INTERCEPT';
+
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The environment the stack adds to every function: the AWS SDK's per-service endpoint
  * variables pointing at the local AWS endpoint, dummy credentials, and every template value that
- * holds a local API's AWS-shaped URL rewritten to the local site (https -> http, wss -> ws).
+ * holds a local API's AWS-shaped URL rewritten to the local site (https -> http, wss -> ws). URLs
+ * the function builds itself (from the event's domainName or apiId) are caught in the worker: the
+ * API hosts go in INTERCEPT_VARIABLE.
  */
 export function localEnvironment(
   model: Pick<StackModel, 'region' | 'webSocketApis'>,
@@ -21,6 +29,14 @@ export function localEnvironment(
     AWS_SESSION_TOKEN: 'local',
     AWS_REGION: model.region,
     AWS_DEFAULT_REGION: model.region,
+    [INTERCEPT_VARIABLE]: JSON.stringify({
+      apiHosts: Object.fromEntries(
+        model.webSocketApis.map((api) => [
+          `${api.apiId}.execute-api.${model.region}.amazonaws.com`.toLowerCase(),
+          endpoints.siteHostPort,
+        ]),
+      ),
+    }),
   };
   const hosts = model.webSocketApis.map(
     (api) =>

@@ -299,7 +299,16 @@ export class LambdaService implements LocalService<LambdaStats> {
         'error',
       );
     }
-    return this.finish({ ok: true, payload: JSON.parse(outcome.payload), report });
+    const payload: unknown = JSON.parse(outcome.payload);
+    // A handler that catches its own failure and answers 500 still "succeeded" for Lambda; the report
+    // carries what the console needs to show it as the failure it is.
+    const statusCode = (payload as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof statusCode === 'number') {
+      report.statusCode = statusCode;
+      if (statusCode >= 500) report.responseBodyLine = firstLine((payload as { body?: unknown }).body);
+    }
+    if (outcome.loggedError) report.loggedError = outcome.loggedError;
+    return this.finish({ ok: true, payload, report });
   }
 
   private finish(result: InvokeResult): InvokeResult {
@@ -328,6 +337,12 @@ export class LambdaService implements LocalService<LambdaStats> {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+function firstLine(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return text.split('\n', 1)[0]?.trim() || undefined;
+}
 
 function injected(fault: InvocationFault, fn: FunctionModel, requestId: string): HandlerOutcome {
   if (fault.kind === 'timeout') return timedOut(fn, requestId);

@@ -23,6 +23,12 @@ export interface InvocationReport {
   errorType?: string;
   /** The error's message when the outcome is not 'success' (what Lambda writes to the log). */
   errorMessage?: string;
+  /** The integration response's statusCode, when the function returned an object with one. */
+  statusCode?: number;
+  /** The first line of that response's body when statusCode is 500 or more (the function's own failure). */
+  responseBodyLine?: string;
+  /** The first error the function logged during the invocation (console.error, a Logger ERROR line). */
+  loggedError?: string;
   /** Time spent waiting for a free environment when the local cap was reached. */
   queuedMs: number;
   invocationType: 'RequestResponse' | 'Event';
@@ -36,7 +42,7 @@ export type InvokeResult =
 
 /** What one run of the handler in an environment gave back (the payload still serialised). */
 export type HandlerOutcome =
-  | { ok: true; payload: string }
+  | { ok: true; payload: string; loggedError?: string }
   | { ok: false; error: LambdaError; outcome: InvocationOutcome };
 
 export interface DeadLetterPayload {

@@ -136,3 +136,50 @@ export function formatInvocationLine(line: InvocationLine, palette: Palette = PL
     .filter(Boolean)
     .join('  ');
 }
+
+/** What an invocation report says about its result (LambdaService's InvocationReport has these fields). */
+export interface InvocationResult {
+  label?: string;
+  durationMs: number;
+  cold: boolean;
+  outcome: string;
+  errorType?: string;
+  errorMessage?: string;
+  statusCode?: number;
+  responseBodyLine?: string;
+  loggedError?: string;
+}
+
+/**
+ * The console line of one invocation. A function that answered a statusCode of 500 or more, or logged
+ * an error, did not work even though Lambda counts it as a success: it shows as a failure with the
+ * body's (or the error's) first line, so a user sees why nothing arrived.
+ */
+export function invocationLine(functionName: string, result: InvocationResult): InvocationLine {
+  const base = { functionName, label: result.label, durationMs: result.durationMs, cold: result.cold };
+  if (result.outcome !== 'success') {
+    return {
+      ...base,
+      ok: false,
+      outcome: result.outcome,
+      error: describeInvocationError(result.errorType, result.errorMessage),
+    };
+  }
+  if (result.statusCode !== undefined && result.statusCode >= 500) {
+    return {
+      ...base,
+      ok: false,
+      outcome: `status ${result.statusCode}`,
+      error: describeInvocationError(undefined, result.responseBodyLine ?? result.loggedError),
+    };
+  }
+  if (result.loggedError !== undefined) {
+    return {
+      ...base,
+      ok: false,
+      outcome: 'logged an error',
+      error: describeInvocationError(undefined, result.loggedError),
+    };
+  }
+  return { ...base, ok: true, outcome: 'ok' };
+}

@@ -212,10 +212,24 @@ describe('LambdaService.invoke', () => {
     });
   });
 
-  it('supports callback-style handlers', async () => {
-    await expect(service([fn('callback')]).invoke('callback', { n: 7 })).resolves.toMatchObject({
+  it('supports callback-style handlers up to nodejs22.x', async () => {
+    const f = fn('callback', { runtime: 'nodejs22.x' });
+    await expect(service([f]).invoke('callback', { n: 7 })).resolves.toMatchObject({
       ok: true,
       payload: { viaCallback: 7 },
+    });
+  });
+
+  it('rejects a callback-style handler (three parameters) on nodejs24.x, as Lambda does', async () => {
+    const result = await service([fn('callback', { runtime: 'nodejs24.x' })]).invoke('callback', { n: 7 });
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        errorType: 'Runtime.CallbackHandlerDeprecated',
+        errorMessage: expect.stringMatching(
+          /^ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node\.js 24\./,
+        ),
+      },
     });
   });
 

@@ -1,4 +1,9 @@
-import { describeInvocationError, formatFunctionLogLine, formatInvocationLine } from '../../../../local/log';
+import {
+  describeInvocationError,
+  formatFunctionLogLine,
+  formatInvocationLine,
+  invocationLine,
+} from '../../../../local/log';
 
 describe('formatFunctionLogLine', () => {
   it('turns a Powertools JSON line into level, message and the extra keys', () => {
@@ -95,5 +100,35 @@ describe('describeInvocationError', () => {
     expect(describeInvocationError('Sandbox.Timedout', '')).toBe('Sandbox.Timedout');
     expect(describeInvocationError(undefined, 'no type')).toBe('no type');
     expect(describeInvocationError(undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe('invocationLine', () => {
+  const base = { label: 'sendmessage', durationMs: 12, cold: false, outcome: 'success' };
+  const shown = (result: Parameters<typeof invocationLine>[1]) =>
+    formatInvocationLine(invocationLine('SendMessageFunction', result));
+
+  it('shows a success as ok', () => {
+    expect(shown({ ...base, statusCode: 200 })).toMatch(/ ok$/);
+  });
+
+  it("shows a 500 the function answered as a failure, with the body's first line", () => {
+    const line = shown({
+      ...base,
+      statusCode: 500,
+      responseBodyLine: 'Error: getaddrinfo ENOTFOUND abc.execute-api.us-east-1.amazonaws.com',
+    });
+    expect(line).not.toMatch(/ ok$/);
+    expect(line).toMatch(/status 500: Error: getaddrinfo ENOTFOUND abc\.execute-api/);
+  });
+
+  it('shows an invocation that logged an error as a failure, with the error', () => {
+    const line = shown({ ...base, statusCode: 200, loggedError: 'Failed to connect Error: boom\n    at x' });
+    expect(line).toMatch(/logged an error: Failed to connect Error: boom$/);
+  });
+
+  it("keeps a failed invocation's own error", () => {
+    const line = shown({ ...base, outcome: 'timeout', errorType: 'Sandbox.Timedout', errorMessage: 'late' });
+    expect(line).toMatch(/timeout: Sandbox\.Timedout: late$/);
   });
 });
