@@ -37,6 +37,8 @@ export interface InvocationReport {
   invocationType: 'RequestResponse' | 'Event';
   /** 1 for the first attempt of an async invocation, 2 and 3 for its retries. */
   attempt: number;
+  /** CPU time of the environment's thread during the handler, and its source (see thread-cpu.mjs). */
+  cpu?: ThreadCpu;
 }
 
 export type InvokeResult =
@@ -97,11 +99,17 @@ export interface LambdaStats {
 const RESPONSE_LIMIT_BYTES = 6_291_556;
 const BOOTSTRAP = path.join(__dirname, 'worker-bootstrap.mjs');
 
+type ThreadCpu = { ms: number; source: string };
+type SendOutcome = (
+  | { ok: true; payload: string }
+  | { ok: false; error: LambdaError; outcome: InvocationOutcome }
+) & {
+  cpu?: ThreadCpu;
+};
+
 interface Pending {
   id: number;
-  resolve: (
-    r: { ok: true; payload: string } | { ok: false; error: LambdaError; outcome: InvocationOutcome },
-  ) => void;
+  resolve: (r: SendOutcome) => void;
   timer?: NodeJS.Timeout;
 }
 
@@ -395,6 +403,7 @@ export class LambdaService {
       const started = performance.now();
       const result = await this.send(env, event, opts.requestId);
       report.durationMs = round(performance.now() - started);
+      if (result.cpu) report.cpu = { ms: round(result.cpu.ms), source: result.cpu.source };
       report.billedMs = Math.max(1, Math.ceil(report.durationMs));
       if (!result.ok) return fail(result.error, result.outcome);
       if (Buffer.byteLength(result.payload) > RESPONSE_LIMIT_BYTES) {
@@ -412,11 +421,7 @@ export class LambdaService {
     }
   }
 
-  private send(
-    env: Environment,
-    event: unknown,
-    requestId: string,
-  ): Promise<{ ok: true; payload: string } | { ok: false; error: LambdaError; outcome: InvocationOutcome }> {
+  private send(env: Environment, event: unknown, requestId: string): Promise<SendOutcome> {
     const { fn } = env;
     const timeoutMs = fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
@@ -606,8 +611,8 @@ export class LambdaService {
     if (msg.type === 'fatal') {
       env.dead = true;
       pending.resolve({ ok: false, outcome: 'crash', error: msg.error });
-    } else if (msg.ok) pending.resolve({ ok: true, payload: msg.payload });
-    else pending.resolve({ ok: false, outcome: 'error', error: msg.error });
+    } else if (msg.ok) pending.resolve({ ok: true, payload: msg.payload, cpu: msg.cpu });
+    else pending.resolve({ ok: false, outcome: 'error', error: msg.error, cpu: msg.cpu });
   }
 
   private onCrash(env: Environment, err?: Error, code?: number): void {
@@ -662,8 +667,8 @@ export class LambdaService {
 type WorkerMessage =
   | { type: 'ready'; initMs: number }
   | { type: 'init-error'; error: LambdaError }
-  | { type: 'result'; id: number; ok: true; payload: string }
-  | { type: 'result'; id: number; ok: false; error: LambdaError }
+  | { type: 'result'; id: number; ok: true; payload: string; cpu?: ThreadCpu }
+  | { type: 'result'; id: number; ok: false; error: LambdaError; cpu?: ThreadCpu }
   | { type: 'fatal'; id: number; error: LambdaError };
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

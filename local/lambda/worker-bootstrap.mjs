@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
+import { threadCpu } from './thread-cpu.mjs';
 
 const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, runtime, sourceMaps } = workerData;
 const port = parentPort;
@@ -130,6 +131,7 @@ port.on('message', async (msg) => {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   let reply;
+  const cpuStart = threadCpu().ms;
   try {
     const result = await run(event, context);
     let payload;
@@ -144,5 +146,6 @@ port.on('message', async (msg) => {
   } catch (err) {
     reply = { type: 'result', id, ok: false, error: toLambdaError(err) };
   }
-  port.postMessage(reply);
+  const cpu = threadCpu();
+  port.postMessage({ ...reply, cpu: { ms: cpu.ms - cpuStart, source: cpu.source } });
 });
