@@ -21,9 +21,7 @@ export class DeliveryError extends Error {
 }
 
 export interface SenderOptions {
-  /** Retries of 429 LimitExceededException (account rate or the client's full buffer). */
-  throttleRetries?: number;
-  /** Retries of other transient failures (5xx, network). */
+  /** Retries of transient failures (5xx, network, timeouts). */
   failureRetries?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -35,11 +33,11 @@ const errorName = (error: unknown) => (error instanceof Error ? error.name : typ
 
 /**
  * PostToConnection with the retry policy in one place (the client is built with maxAttempts 1):
- * 410 is an answer ('gone'), 429 is retried with backoff, 403/413 fail at once, anything else is
- * retried a few times and then thrown so the invocation fails visibly.
+ * 410 is an answer ('gone'), 429 is an answer too ('throttled': the fan-out retries it after the
+ * others), 403/413 fail at once, anything else is retried a few times and then thrown so the
+ * invocation fails visibly.
  */
 export class ApiGatewayConnectionSender implements ConnectionSender {
-  readonly #throttleRetries: number;
   readonly #failureRetries: number;
   readonly #delay: { baseMs: number; maxMs: number };
   readonly #sleep: Sleep;
@@ -49,7 +47,6 @@ export class ApiGatewayConnectionSender implements ConnectionSender {
     private readonly client: ApiGatewayManagementApiClient,
     options: SenderOptions = {},
   ) {
-    this.#throttleRetries = options.throttleRetries ?? 6;
     this.#failureRetries = options.failureRetries ?? 2;
     this.#delay = { baseMs: options.baseDelayMs ?? 25, maxMs: options.maxDelayMs ?? 2000 };
     this.#sleep = options.sleep ?? realSleep;
@@ -57,7 +54,6 @@ export class ApiGatewayConnectionSender implements ConnectionSender {
   }
 
   async send(connectionId: string, data: string): Promise<SendResult> {
-    let throttled = 0;
     let failed = 0;
     for (;;) {
       try {
@@ -65,16 +61,7 @@ export class ApiGatewayConnectionSender implements ConnectionSender {
         return 'sent';
       } catch (error) {
         if (error instanceof GoneException) return 'gone';
-        if (error instanceof LimitExceededException) {
-          throttled += 1;
-          if (throttled > this.#throttleRetries) {
-            throw new DeliveryError(`Still throttled (429) after ${throttled} attempts`, connectionId, {
-              cause: error,
-            });
-          }
-          await this.#sleep(backoffDelay(throttled, this.#delay, this.#random));
-          continue;
-        }
+        if (error instanceof LimitExceededException) return 'throttled';
         if (error instanceof PayloadTooLargeException || error instanceof ForbiddenException) {
           throw new DeliveryError(`PostToConnection failed: ${errorName(error)}`, connectionId, {
             cause: error,
