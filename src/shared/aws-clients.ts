@@ -10,25 +10,62 @@ import { tracer } from './powertools';
 // call is an X-Ray subsegment; the @connections client is not (the broadcaster traces each fan-out
 // as one subsegment). Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_* when set).
 
+/**
+ * Every client fails a stalled call fast so it is retried (by the SDK, or by the sender) instead of
+ * holding a fan-out lane until the Lambda timeout (chat-api 10 s, broadcaster 60 s). In-region
+ * calls answer in single-digit (DynamoDB) to tens of (PutEvents, PostToConnection) milliseconds:
+ * - connect: 1 s covers a TCP and TLS handshake in the Region hundreds of times over;
+ * - request (the whole call, thrown as TimeoutError) and socket (idle socket during a call): 2 s for
+ *   DynamoDB and @connections, 3 s for PutEvents (up to 10 entries, up to 1 MB). With the SDK's
+ *   3 attempts a DynamoDB call gives up within about 6 s, inside chat-api's 10 s; a post within
+ *   3 x 2 s (the sender's 2 retries), far inside the broadcaster's 60 s.
+ */
+export const CLIENT_TIMEOUTS = {
+  dynamoDb: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  eventBridge: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  managementApi: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+} as const;
+
+const timeouts = ({
+  connectionTimeout,
+  requestTimeout,
+}: {
+  connectionTimeout: number;
+  requestTimeout: number;
+}) => ({
+  connectionTimeout,
+  requestTimeout,
+  // Without it a request over requestTimeout is only logged as a warning (smithy's default).
+  throwOnRequestTimeout: true,
+  socketTimeout: requestTimeout,
+});
+
 export const createDynamoDbClients = () => {
-  const client = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const client = tracer.captureAWSv3Client(
+    new DynamoDBClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.dynamoDb) }),
+  );
   const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { client, document };
 };
 
-export const createEventBridgeClient = () => tracer.captureAWSv3Client(new EventBridgeClient({}));
+export const createEventBridgeClient = () =>
+  tracer.captureAWSv3Client(new EventBridgeClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.eventBridge) }));
 
 /**
  * The @connections client. `callbackUrl` is the stage's https endpoint. Keep-alive sockets, as
  * many as posts in flight, so a fan-out does not pay a TLS handshake per message. Not traced: a
  * subsegment per post cost about 0.3 ms of CPU, more than the rest of the post. maxAttempts 1:
- * the sender owns the retry policy (410 is an answer, 429 is backed off).
+ * the sender owns the retry policy (410 is an answer, 429 is deferred, a timeout is retried).
  */
 export const createManagementApiClient = (callbackUrl: string, maxSockets: number) => {
   const agentOptions = { keepAlive: true, maxSockets };
   return new ApiGatewayManagementApiClient({
     endpoint: callbackUrl,
     maxAttempts: 1,
-    requestHandler: { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
+    requestHandler: {
+      ...timeouts(CLIENT_TIMEOUTS.managementApi),
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    },
   });
 };
