@@ -13,17 +13,19 @@ import { tracer } from './powertools';
 /**
  * Every client fails a stalled call fast so it is retried (by the SDK, or by the sender) instead of
  * holding a fan-out lane until the Lambda timeout (chat-api 10 s, broadcaster 60 s). In-region
- * calls answer in single-digit (DynamoDB) to tens of (PutEvents, PostToConnection) milliseconds:
- * - connect: 1 s covers a TCP and TLS handshake in the Region hundreds of times over;
- * - request (the whole call, thrown as TimeoutError) and socket (idle socket during a call): 2 s for
- *   DynamoDB and @connections, 3 s for PutEvents (up to 10 entries, up to 1 MB). With the SDK's
- *   3 attempts a DynamoDB call gives up within about 6 s, inside chat-api's 10 s; a post within
- *   3 x 2 s (the sender's 2 retries), far inside the broadcaster's 60 s.
+ * calls answer in single-digit (DynamoDB) to tens of (PutEvents, PostToConnection) milliseconds, so
+ * these bounds are far above a healthy call and only cut a stalled one:
+ * - connect: 2 s, hundreds of TCP and TLS handshakes in the Region;
+ * - request (the whole call, thrown as TimeoutError) and socket (idle during a call): 3 s for
+ *   DynamoDB and PutEvents, so the SDK's 3 attempts end within about 9 s, inside chat-api's 10 s;
+ *   5 s for a post, so the sender's 3 attempts end within about 15 s, a quarter of the
+ *   broadcaster's 60 s. (2 s for posts was tried: on a 2-core machine at load average 30-40 the
+ *   local gateway itself took longer, and healthy posts failed.)
  */
 export const CLIENT_TIMEOUTS = {
-  dynamoDb: { connectionTimeout: 1_000, requestTimeout: 2_000 },
-  eventBridge: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-  managementApi: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  dynamoDb: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  eventBridge: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  managementApi: { connectionTimeout: 2_000, requestTimeout: 5_000 },
 } as const;
 
 const timeouts = ({
