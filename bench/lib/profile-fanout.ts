@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     const environments = profile ? await profiler.environments(functionName) : [];
     await profiler.startProfiling(environments);
     reports.length = 0;
+    const framesAtStart = stack.stats().gateway.postToConnection.ok;
     kid.send({ op: 'arm' });
     await wait('armed');
     const inFlight = () => {
@@ -187,7 +188,8 @@ async function main(): Promise<void> {
         openEvery500ms: samples.filter((_, i) => i % 10 === 0).map((s) => s.open),
       }),
     );
-    reportCpu(label, reports, functionName, profiles, stack.stats().gateway.postToConnection.ok, outDir);
+    const frames = stack.stats().gateway.postToConnection.ok - framesAtStart;
+    reportCpu(label, reports, functionName, profiles, frames, outDir);
   };
   // Run 0 warms the environments (cold starts); runs 1-2 are the measurement.
   const runs = Number(arg('runs', '3'));
@@ -197,18 +199,15 @@ async function main(): Promise<void> {
   await stack.stop();
 }
 
-let framesBefore = 0;
 /** CPU per delivered frame: the local Lambda's per-invocation thread CPU, and the profile's busy time. */
 function reportCpu(
   label: string,
   reports: InvocationReport[],
   functionName: string,
   profiles: CpuProfile[],
-  framesOkTotal: number,
+  frames: number,
   outDir: string,
 ): void {
-  const frames = framesOkTotal - framesBefore;
-  framesBefore = framesOkTotal;
   const mine = reports.filter((r) => r.functionLogicalId.includes(functionName));
   const cpuMs = mine.reduce((sum, r) => sum + (r.cpu?.ms ?? 0), 0);
   console.log(
