@@ -23,7 +23,11 @@ module.exports = {
   // stack and wait for conditions on a shared 2-core machine; unit tests finish long before this.
   testTimeout: 120_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/tests/unit/**/*.test.ts', '<rootDir>/bench/test/**/*.test.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

@@ -1,15 +1,21 @@
 /**
- * Where does the broadcaster's concurrency go? Starts the stack with a simulated @connections round
+ * Where does the broadcaster's CPU go? Starts the stack with a simulated @connections round
  * trip, opens N plain WebSocket clients in a child process, sends one sendPublic and samples, every
  * 50 ms, the @connections requests the gateway holds (received, not yet answered) and the CPU used
  * by each thread of this process (gateway, dynalite, the functions' worker threads) and by the
- * client process. Run: npx tsx bench/lib/profile-fanout.ts [--clients 3000] [--latency 100]
- * [--trace false] [--naive]
+ * client process. The last run is CPU-profiled in every environment of the function (through the
+ * inspector's NodeWorker domain): each profile is written as a .cpuprofile (open it in Chrome
+ * DevTools or VS Code) and the top self-time functions, mapped to their sources, are printed, with
+ * the CPU per delivered frame from the local Lambda's own per-invocation accounting.
+ * Run: npx tsx bench/lib/profile-fanout.ts [--clients 10000] [--latency 20] [--trace false]
+ * [--naive] [--runs 3] [--run-timeout 300] [--out .local-stack/profiles]
  */
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import type { InvocationReport } from '../../local/lambda';
+import { type CpuProfile, sourceMapLocator, summarizeProfile, WorkerProfiler } from './cpu-profile';
 import { NAIVE_FUNCTION_ID, writeDerivedTemplate } from './derived-template';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -80,13 +86,24 @@ async function main(): Promise<void> {
   doc.setIn(['Globals', 'Function', 'Environment', 'Variables', 'POWERTOOLS_TRACE_ENABLED'], trace);
   writeFileSync(derived.path, String(doc));
 
+  const profiler = new WorkerProfiler();
+  await profiler.start();
+  const reports: InvocationReport[] = [];
   const { startLocalStack } = await import('../../local/stack');
   const stack = await startLocalStack({
     templatePath: derived.path,
     port: 0,
     callbackLatencyMs: latency,
-    log: { warn: () => {}, functionLog: () => {}, invocation: () => {}, gateway: () => {} },
+    log: {
+      warn: () => {},
+      functionLog: () => {},
+      invocation: (report) => reports.push(report),
+      gateway: () => {},
+    },
   });
+  const functionName = naive ? 'Naive' : 'Broadcaster';
+  const runTimeoutMs = Number(arg('run-timeout', '300')) * 1000;
+  const outDir = path.resolve(ROOT, arg('out', '.local-stack/profiles'));
   const kid = fork(__filename, ['--child', stack.webSocketUrl(), String(clients)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -106,8 +123,12 @@ async function main(): Promise<void> {
     `connected ${clients} in ${Date.now() - t0} ms; trace=${trace} latency=${latency} naive=${naive}`,
   );
 
-  const runOnce = async (label: string) => {
+  const runOnce = async (label: string, profile: boolean) => {
     await stack.drain();
+    const environments = profile ? await profiler.environments(functionName) : [];
+    await profiler.startProfiling(environments);
+    reports.length = 0;
+    const framesAtStart = stack.stats().gateway.postToConnection.ok;
     kid.send({ op: 'arm' });
     await wait('armed');
     const inFlight = () => {
@@ -132,9 +153,17 @@ async function main(): Promise<void> {
         { label: 'profile' },
       );
     else kid.send({ op: 'send' });
-    await done;
+    // A fan-out that loses frames (a broadcaster timed out on a loaded machine) never reaches 'done':
+    // stop waiting after --run-timeout seconds and report what was measured.
+    const timedOut = await Promise.race([
+      done.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), runTimeoutMs).unref()),
+    ]);
+    if (timedOut) console.log(`${label}: not every client had the message after ${runTimeoutMs} ms`);
     const ms = Date.now() - start;
     clearInterval(timer);
+    await stack.drain();
+    const profiles = await profiler.stopProfiling(environments);
     const cpu = process.cpuUsage(cpu0);
     kid.send({ op: 'cpu' });
     const kidCpu1 = (await wait('cpu')).usage as NodeJS.CpuUsage;
@@ -159,13 +188,64 @@ async function main(): Promise<void> {
         openEvery500ms: samples.filter((_, i) => i % 10 === 0).map((s) => s.open),
       }),
     );
+    const frames = stack.stats().gateway.postToConnection.ok - framesAtStart;
+    reportCpu(label, reports, functionName, profiles, frames, outDir);
   };
   // Run 0 warms the environments (cold starts); runs 1-2 are the measurement.
   const runs = Number(arg('runs', '3'));
-  for (let run = 0; run < runs; run++) await runOnce(`run${run}`);
+  for (let run = 0; run < runs; run++) await runOnce(`run${run}`, run === runs - 1);
+  profiler.stop();
   kid.send({ op: 'exit' });
   await stack.stop();
 }
+
+/** CPU per delivered frame: the local Lambda's per-invocation thread CPU, and the profile's busy time. */
+function reportCpu(
+  label: string,
+  reports: InvocationReport[],
+  functionName: string,
+  profiles: CpuProfile[],
+  frames: number,
+  outDir: string,
+): void {
+  const mine = reports.filter((r) => r.functionLogicalId.includes(functionName));
+  const cpuMs = mine.reduce((sum, r) => sum + (r.cpu?.ms ?? 0), 0);
+  console.log(
+    JSON.stringify({
+      label,
+      function: functionName,
+      invocations: mine.length,
+      framesDelivered: frames,
+      cpuMs: Math.round(cpuMs),
+      cpuSource: mine[0]?.cpu?.source,
+      cpuPerFrameMs: frames ? +(cpuMs / frames).toFixed(3) : undefined,
+    }),
+  );
+  if (!profiles.length) return;
+  mkdirSync(outDir, { recursive: true });
+  const locate = sourceMapLocator();
+  let busy = 0;
+  profiles.forEach((profile, i) => {
+    const file = path.join(outDir, `${functionName.toLowerCase()}-${label}-env${i}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    const summary = summarizeProfile(profile, 25, locate);
+    busy += summary.busyMs;
+    console.log(`\n${file}: ${summary.busyMs} ms busy of ${summary.totalMs} ms profiled`);
+    console.log('top self time by area:');
+    for (const a of summary.byArea.slice(0, 12)) console.log(`  ${pct(a.share)}  ${a.selfMs} ms  ${a.area}`);
+    console.log('top self time by function:');
+    for (const f of summary.top)
+      console.log(`  ${pct(f.share)}  ${f.selfMs} ms  ${f.functionName}  ${f.where}`);
+  });
+  console.log(
+    JSON.stringify({
+      label,
+      profiledBusyMs: Math.round(busy),
+      profiledBusyPerFrameMs: frames ? +(busy / frames).toFixed(3) : undefined,
+    }),
+  );
+}
+const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)} %`;
 
 if (process.argv[2] === '--child') void child(process.argv[3] as string, Number(process.argv[4]));
 else

@@ -31,6 +31,7 @@ export interface BenchResults {
 
 const ms = (v: number | undefined) =>
   v === undefined || Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(1) : v.toFixed(0);
+const cpu = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(2));
 const n = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)}x` : 'n/a');
 const usd = (v: number) => (v >= 100 ? `$${v.toFixed(0)}` : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toFixed(4)}`);
@@ -111,6 +112,7 @@ export function renderReport(r: BenchResults): string {
           'raw ws floor ms',
           'pipeline / floor',
           'first recipient ms (pipeline / naive)',
+          'CPU ms per delivered frame (broadcaster / naive)',
           '$connect/s',
         ],
         r.fanOut.points.map((p) => {
@@ -123,10 +125,15 @@ export function renderReport(r: BenchResults): string {
             f ? ms(f.medianFanOutMs) : 'n/a',
             f ? x(p.medianPipelineMs / f.medianFanOutMs) : 'n/a',
             `${ms(p.medianPipelineFirstMs)} / ${ms(p.medianNaiveFirstMs)}`,
+            `${cpu(p.medianBroadcasterCpuPerFrameMs)} / ${cpu(p.medianNaiveCpuPerFrameMs)}`,
             p.connect.connections > 0 && p.connect.connectMs > 0 ? n(p.connect.connectsPerSecond) : '-',
           ];
         }),
       ),
+    );
+    out.push(
+      '',
+      `CPU per delivered frame: CPU time of every environment of the function during its handlers (the local Lambda's per-invocation accounting, source: ${r.fanOut.points[0]?.cpuSource ?? 'n/a'}), divided by the PostToConnection calls answered 200; the broadcaster's includes its shard Query and idempotency writes, the naive function's its Scan.`,
     );
   } else if (r.floor?.length) {
     out.push('', '### 3. Floor: raw ws broadcast in one process', '');

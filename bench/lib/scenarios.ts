@@ -84,6 +84,7 @@ function countsDelta(after: CallCounts, before?: CallCounts): CallCounts {
     lambdaInvocations: sub(after.lambdaInvocations, before.lambdaInvocations),
     lambdaErrors: sub(after.lambdaErrors, before.lambdaErrors),
     lambdaGbSeconds: sub(after.lambdaGbSeconds, before.lambdaGbSeconds),
+    lambdaCpuMs: sub(after.lambdaCpuMs, before.lambdaCpuMs),
     connectionsOpened: after.connectionsOpened - before.connectionsOpened,
   };
 }
@@ -255,6 +256,15 @@ export interface FanOutPoint {
   medianNaiveFirstMs: number;
   /** naive / pipeline: how many times longer the naive broadcast takes. */
   naiveOverPipeline: number;
+  /**
+   * CPU per delivered frame (ms): the broadcaster's environments (all shards) and the naive function's,
+   * from the local Lambda's per-invocation thread CPU, divided by PostToConnection calls answered 200.
+   */
+  broadcasterCpuPerFrameMs: number[];
+  naiveCpuPerFrameMs: number[];
+  medianBroadcasterCpuPerFrameMs: number;
+  medianNaiveCpuPerFrameMs: number;
+  cpuSource: string;
   /** Counts for one public message through each design (the last measured run). */
   pipelineCounts: CallCounts;
   naiveCounts: CallCounts;
@@ -262,6 +272,12 @@ export interface FanOutPoint {
   duplicated: number;
   failure?: DeliveryFailure;
 }
+
+const BROADCASTER_FUNCTION_ID = 'BroadcasterFunction';
+const cpuPerFrame = (counts: CallCounts, functionId: string) => {
+  const frames = counts.postToConnection - counts.postToConnectionGone;
+  return frames > 0 ? (counts.lambdaCpuMs[functionId] ?? 0) / frames : Number.NaN;
+};
 
 export async function runFanOut(
   stack: BenchStack,
@@ -292,6 +308,8 @@ export async function runFanOut(
     const naiveMs: number[] = [];
     const pipelineFirstMs: number[] = [];
     const naiveFirstMs: number[] = [];
+    const broadcasterCpu: number[] = [];
+    const naiveCpu: number[] = [];
     let lost = 0;
     let duplicated = 0;
     let pipelineCounts: CallCounts | undefined;
@@ -352,6 +370,8 @@ export async function runFanOut(
       duplicated += p.ledger.duplicated + n.ledger.duplicated;
       pipelineCounts = pCounts;
       naiveCounts = nCounts;
+      broadcasterCpu.push(cpuPerFrame(pCounts, BROADCASTER_FUNCTION_ID));
+      naiveCpu.push(cpuPerFrame(nCounts, NAIVE_FUNCTION_ID));
     }
     const medianPipelineMs = median(pipelineMs);
     const medianNaiveMs = median(naiveMs);
@@ -366,6 +386,11 @@ export async function runFanOut(
       medianPipelineFirstMs: median(pipelineFirstMs),
       medianNaiveFirstMs: median(naiveFirstMs),
       naiveOverPipeline: medianNaiveMs / medianPipelineMs,
+      broadcasterCpuPerFrameMs: broadcasterCpu,
+      naiveCpuPerFrameMs: naiveCpu,
+      medianBroadcasterCpuPerFrameMs: median(broadcasterCpu),
+      medianNaiveCpuPerFrameMs: median(naiveCpu),
+      cpuSource: stack.cpuSource(),
       pipelineCounts: pipelineCounts as CallCounts,
       naiveCounts: naiveCounts as CallCounts,
       lost,

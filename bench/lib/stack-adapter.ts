@@ -17,11 +17,15 @@ export interface CallCounts {
   lambdaErrors: Record<string, number>;
   /** Sum of billed milliseconds x memory, per function, in GB-seconds. */
   lambdaGbSeconds: Record<string, number>;
+  /** CPU time of the functions' environments during their handlers, per function (the local Lambda's accounting). */
+  lambdaCpuMs: Record<string, number>;
   connectionsOpened: number;
 }
 
 export interface BenchStack {
   raw: LocalStack;
+  /** Where lambdaCpuMs comes from: thread (process.threadCpuUsage), schedstat (Linux) or event-loop. */
+  cpuSource(): string;
   webSocketUrl: string;
   counts(): CallCounts;
   resetCounts(): void;
@@ -36,6 +40,9 @@ export async function startBenchStack(opts: {
   callbackLatencyMs: number;
 }): Promise<BenchStack> {
   const logs: string[] = [];
+  // Summed here from each invocation's report: the stack's own stats carry no CPU time.
+  let cpuMs: Record<string, number> = {};
+  let cpuSource = 'none';
   const keep = (line: string) => {
     logs.push(line);
     if (logs.length > 5000) logs.splice(0, 1000);
@@ -51,6 +58,10 @@ export async function startBenchStack(opts: {
       warn: (message) => keep(`WARN ${message}`),
       functionLog: (fn, line) => keep(`${fn.logicalId} ${line}`),
       invocation: (report) => {
+        if (report.cpu) {
+          cpuMs[report.functionLogicalId] = (cpuMs[report.functionLogicalId] ?? 0) + report.cpu.ms;
+          cpuSource = report.cpu.source;
+        }
         if (report.outcome !== 'success') keep(`INVOCATION ${JSON.stringify(report)}`);
       },
       gateway: (activity) => {
@@ -61,8 +72,12 @@ export async function startBenchStack(opts: {
   return {
     raw: stack,
     webSocketUrl: stack.webSocketUrl(),
-    counts: () => toCounts(stack.stats()),
-    resetCounts: () => stack.resetStats(),
+    cpuSource: () => cpuSource,
+    counts: () => ({ ...toCounts(stack.stats()), lambdaCpuMs: { ...cpuMs } }),
+    resetCounts: () => {
+      stack.resetStats();
+      cpuMs = {};
+    },
     drain: () => stack.drain(),
     async invoke(logicalId, event) {
       const result = await stack.lambda.invoke(logicalId, event, { label: 'bench' });
@@ -75,7 +90,7 @@ export async function startBenchStack(opts: {
   };
 }
 
-function toCounts(stats: StackStats): CallCounts {
+function toCounts(stats: StackStats): Omit<CallCounts, 'lambdaCpuMs'> {
   const fns = Object.entries(stats.functions);
   return {
     dynamodb: { ...(stats.aws.dynamodb ?? {}) },

@@ -5,15 +5,22 @@ import type { BuiltFunction } from '../build/build-functions';
 import type { FunctionModel } from '../template/types';
 import { runtimeSdk, shipsSdkV3 } from './runtime-sdk';
 import { newLogStream, traceHeader } from './runtime-variables';
-import { ENVIRONMENT_GONE, exitError, type HandlerOutcome, type LambdaError, STOPPING } from './types';
+import {
+  ENVIRONMENT_GONE,
+  exitError,
+  type HandlerOutcome,
+  type LambdaError,
+  STOPPING,
+  type ThreadCpu,
+} from './types';
 
 const BOOTSTRAP = path.join(__dirname, 'worker-bootstrap.mjs');
 
 type WorkerMessage =
   | { type: 'ready'; initMs: number }
   | { type: 'init-error'; error: LambdaError }
-  | { type: 'result'; id: number; ok: true; payload: string; loggedError?: string }
-  | { type: 'result'; id: number; ok: false; error: LambdaError }
+  | { type: 'result'; id: number; ok: true; payload: string; loggedError?: string; cpu?: ThreadCpu }
+  | { type: 'result'; id: number; ok: false; error: LambdaError; cpu?: ThreadCpu }
   | { type: 'fatal'; id: number; error: LambdaError };
 
 interface Pending {
@@ -211,8 +218,9 @@ export class ExecutionEnvironment {
     if (msg.type === 'fatal') {
       this.dead = true;
       this.settle({ ok: false, outcome: 'crash', error: msg.error });
-    } else if (msg.ok) this.settle({ ok: true, payload: msg.payload, loggedError: msg.loggedError });
-    else this.settle({ ok: false, outcome: 'error', error: msg.error });
+    } else if (msg.ok) {
+      this.settle({ ok: true, payload: msg.payload, loggedError: msg.loggedError, cpu: msg.cpu });
+    } else this.settle({ ok: false, outcome: 'error', error: msg.error, cpu: msg.cpu });
   }
 
   private onCrash(err?: Error, code?: number): void {

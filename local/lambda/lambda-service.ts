@@ -276,6 +276,7 @@ export class LambdaService implements LocalService<LambdaStats> {
       const outcome = await env.invoke(event, opts.requestId);
       clearTimeout(stopping);
       report.durationMs = round(performance.now() - started);
+      if (outcome.cpu) report.cpu = { ms: round(outcome.cpu.ms), source: outcome.cpu.source };
       report.billedMs = Math.max(1, Math.ceil(report.durationMs));
       return this.settle(outcome, report, fail);
     } finally {

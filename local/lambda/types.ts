@@ -34,6 +34,13 @@ export interface InvocationReport {
   invocationType: 'RequestResponse' | 'Event';
   /** 1 for the first attempt of an async invocation, 2 and 3 for its retries. */
   attempt: number;
+  /** CPU time of the environment's thread during the handler, and its source (see thread-cpu.mjs). */
+  cpu?: ThreadCpu;
+}
+
+export interface ThreadCpu {
+  ms: number;
+  source: string;
 }
 
 export type InvokeResult =
@@ -41,9 +48,10 @@ export type InvokeResult =
   | { ok: false; error: LambdaError; report: InvocationReport };
 
 /** What one run of the handler in an environment gave back (the payload still serialised). */
-export type HandlerOutcome =
+export type HandlerOutcome = (
   | { ok: true; payload: string; loggedError?: string }
-  | { ok: false; error: LambdaError; outcome: InvocationOutcome };
+  | { ok: false; error: LambdaError; outcome: InvocationOutcome }
+) & { cpu?: ThreadCpu };
 
 export interface DeadLetterPayload {
   body: string;

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { interceptRequests } from './intercept.mjs';
+import { threadCpu } from './thread-cpu.mjs';
 
 const { entryFile, handlerExport, moduleFormat, handlerString, logFormat, sourceMaps, runtimeSdk, runtime } =
   workerData;
@@ -218,6 +219,7 @@ port.on('message', async (msg) => {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   let reply;
+  const cpuStart = threadCpu().ms;
   try {
     const result = await run(event, context);
     let payload;
@@ -232,5 +234,6 @@ port.on('message', async (msg) => {
   } catch (err) {
     reply = { type: 'result', id, ok: false, error: toLambdaError(err) };
   }
-  port.postMessage(reply);
+  const cpu = threadCpu();
+  port.postMessage({ ...reply, cpu: { ms: cpu.ms - cpuStart, source: cpu.source } });
 });

@@ -59,9 +59,14 @@ export interface ChatEventPublisher {
   publish(events: ChatEvent[]): Promise<void>;
 }
 
-export type SendResult = 'sent' | 'gone';
+/**
+ * 'gone': the connection no longer exists (410). 'throttled': API Gateway answered 429 (the account's
+ * rate, or this client's outgoing buffer is full); the caller decides when to try again, so one slow
+ * reader does not hold a delivery lane.
+ */
+export type SendResult = 'sent' | 'gone' | 'throttled';
 
 export interface ConnectionSender {
-  /** Posts one frame. 'gone' when the connection no longer exists; throws on other failures. */
+  /** Posts one frame; throws on failures that retrying the same frame soon cannot fix. */
   send(connectionId: string, data: string): Promise<SendResult>;
 }

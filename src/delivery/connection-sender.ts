@@ -20,10 +20,8 @@ export class DeliveryError extends Error {
   }
 }
 
-export interface SenderOptions {
-  /** Retries of 429 LimitExceededException (account rate or the client's full buffer). */
-  throttleRetries?: number;
-  /** Retries of other transient failures (5xx, network). */
+export interface RetryPolicyOptions {
+  /** Retries of transient failures (5xx, network, timeouts). */
   failureRetries?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -31,65 +29,68 @@ export interface SenderOptions {
   random?: () => number;
 }
 
+/** One attempt's outcome: an answer, or a failure that a retry may (5xx, network) or cannot fix (403, 413). */
+export type PostOutcome = SendResult | { error: unknown; retryable: boolean };
+
 const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
 /**
- * PostToConnection with the retry policy in one place (the client is built with maxAttempts 1):
- * 410 is an answer ('gone'), 429 is retried with backoff, 403/413 fail at once, anything else is
- * retried a few times and then thrown so the invocation fails visibly.
+ * The retry policy of every sender, in one place: 410 is an answer ('gone'), 429 is an answer too
+ * ('throttled': the fan-out retries it after the others), 403/413 fail at once, anything else is
+ * retried a few times with backoff and then thrown so the invocation fails visibly.
  */
-export class ApiGatewayConnectionSender implements ConnectionSender {
-  readonly #throttleRetries: number;
-  readonly #failureRetries: number;
-  readonly #delay: { baseMs: number; maxMs: number };
-  readonly #sleep: Sleep;
-  readonly #random: () => number;
+export const sendWithRetryPolicy = async (
+  connectionId: string,
+  attempt: () => Promise<PostOutcome>,
+  options: RetryPolicyOptions = {},
+): Promise<SendResult> => {
+  const retries = options.failureRetries ?? 2;
+  const delay = { baseMs: options.baseDelayMs ?? 25, maxMs: options.maxDelayMs ?? 2000 };
+  let failed = 0;
+  for (;;) {
+    let outcome: PostOutcome;
+    try {
+      outcome = await attempt();
+    } catch (error) {
+      outcome = { error, retryable: true };
+    }
+    if (typeof outcome === 'string') return outcome;
+    const { error, retryable } = outcome;
+    if (!retryable) {
+      throw new DeliveryError(`PostToConnection failed: ${errorName(error)}`, connectionId, { cause: error });
+    }
+    failed += 1;
+    if (failed > retries) {
+      throw new DeliveryError(`PostToConnection failed ${failed} times: ${errorName(error)}`, connectionId, {
+        cause: error,
+      });
+    }
+    await (options.sleep ?? realSleep)(backoffDelay(failed, delay, options.random ?? Math.random));
+  }
+};
 
+/** PostToConnection through the AWS SDK client (built with maxAttempts 1: the policy above retries). */
+export class ApiGatewayConnectionSender implements ConnectionSender {
   constructor(
     private readonly client: ApiGatewayManagementApiClient,
-    options: SenderOptions = {},
-  ) {
-    this.#throttleRetries = options.throttleRetries ?? 6;
-    this.#failureRetries = options.failureRetries ?? 2;
-    this.#delay = { baseMs: options.baseDelayMs ?? 25, maxMs: options.maxDelayMs ?? 2000 };
-    this.#sleep = options.sleep ?? realSleep;
-    this.#random = options.random ?? Math.random;
+    private readonly options: RetryPolicyOptions = {},
+  ) {}
+
+  send(connectionId: string, data: string): Promise<SendResult> {
+    return sendWithRetryPolicy(connectionId, () => this.#post(connectionId, data), this.options);
   }
 
-  async send(connectionId: string, data: string): Promise<SendResult> {
-    let throttled = 0;
-    let failed = 0;
-    for (;;) {
-      try {
-        await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
-        return 'sent';
-      } catch (error) {
-        if (error instanceof GoneException) return 'gone';
-        if (error instanceof LimitExceededException) {
-          throttled += 1;
-          if (throttled > this.#throttleRetries) {
-            throw new DeliveryError(`Still throttled (429) after ${throttled} attempts`, connectionId, {
-              cause: error,
-            });
-          }
-          await this.#sleep(backoffDelay(throttled, this.#delay, this.#random));
-          continue;
-        }
-        if (error instanceof PayloadTooLargeException || error instanceof ForbiddenException) {
-          throw new DeliveryError(`PostToConnection failed: ${errorName(error)}`, connectionId, {
-            cause: error,
-          });
-        }
-        failed += 1;
-        if (failed > this.#failureRetries) {
-          throw new DeliveryError(
-            `PostToConnection failed ${failed} times: ${errorName(error)}`,
-            connectionId,
-            { cause: error },
-          );
-        }
-        await this.#sleep(backoffDelay(failed, this.#delay, this.#random));
-      }
+  async #post(connectionId: string, data: string): Promise<PostOutcome> {
+    try {
+      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+      return 'sent';
+    } catch (error) {
+      if (error instanceof GoneException) return 'gone';
+      if (error instanceof LimitExceededException) return 'throttled';
+      return {
+        error,
+        retryable: !(error instanceof PayloadTooLargeException || error instanceof ForbiddenException),
+      };
     }
   }
 }

@@ -6,29 +6,68 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './powertools';
 
-// Clients are built once per execution environment and traced, so every call is an X-Ray
-// subsegment. Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_* when set).
+// Clients are built once per execution environment. DynamoDB and EventBridge are traced, so every
+// call is an X-Ray subsegment; the @connections client is not (the broadcaster traces each fan-out
+// as one subsegment). Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_* when set).
+
+/**
+ * Every client fails a stalled call fast so it is retried (by the SDK, or by the sender) instead of
+ * holding a fan-out lane until the Lambda timeout (chat-api 10 s, broadcaster 60 s). In-region
+ * calls answer in single-digit (DynamoDB) to tens of (PutEvents, PostToConnection) milliseconds, so
+ * these bounds are far above a healthy call and only cut a stalled one:
+ * - connect: 2 s, hundreds of TCP and TLS handshakes in the Region;
+ * - request (the whole call, thrown as TimeoutError) and socket (idle during a call): 3 s for
+ *   DynamoDB and PutEvents, so the SDK's 3 attempts end within about 9 s, inside chat-api's 10 s;
+ *   5 s for a post, so the sender's 3 attempts end within about 15 s, a quarter of the
+ *   broadcaster's 60 s. (2 s for posts was tried: on a 2-core machine at load average 30-40 the
+ *   local gateway itself took longer, and healthy posts failed.)
+ */
+export const CLIENT_TIMEOUTS = {
+  dynamoDb: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  eventBridge: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  managementApi: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+} as const;
+
+const timeouts = ({
+  connectionTimeout,
+  requestTimeout,
+}: {
+  connectionTimeout: number;
+  requestTimeout: number;
+}) => ({
+  connectionTimeout,
+  requestTimeout,
+  // Without it a request over requestTimeout is only logged as a warning (smithy's default).
+  throwOnRequestTimeout: true,
+  socketTimeout: requestTimeout,
+});
 
 export const createDynamoDbClients = () => {
-  const client = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const client = tracer.captureAWSv3Client(
+    new DynamoDBClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.dynamoDb) }),
+  );
   const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { client, document };
 };
 
-export const createEventBridgeClient = () => tracer.captureAWSv3Client(new EventBridgeClient({}));
+export const createEventBridgeClient = () =>
+  tracer.captureAWSv3Client(new EventBridgeClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.eventBridge) }));
 
 /**
  * The @connections client. `callbackUrl` is the stage's https endpoint. Keep-alive sockets, as
- * many as posts in flight, so a fan-out does not pay a TLS handshake per message. maxAttempts 1:
- * the sender owns the retry policy (410 is an answer, 429 is backed off).
+ * many as posts in flight, so a fan-out does not pay a TLS handshake per message. Not traced: a
+ * subsegment per post cost about 0.3 ms of CPU, more than the rest of the post. maxAttempts 1:
+ * the sender owns the retry policy (410 is an answer, 429 is deferred, a timeout is retried).
  */
 export const createManagementApiClient = (callbackUrl: string, maxSockets: number) => {
   const agentOptions = { keepAlive: true, maxSockets };
-  return tracer.captureAWSv3Client(
-    new ApiGatewayManagementApiClient({
-      endpoint: callbackUrl,
-      maxAttempts: 1,
-      requestHandler: { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
-    }),
-  );
+  return new ApiGatewayManagementApiClient({
+    endpoint: callbackUrl,
+    maxAttempts: 1,
+    requestHandler: {
+      ...timeouts(CLIENT_TIMEOUTS.managementApi),
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    },
+  });
 };

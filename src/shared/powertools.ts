@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
@@ -18,7 +17,7 @@ export const dottedPathSearch = (path: string, data: unknown): unknown =>
     );
 
 // One instance of each per execution environment, shared by every module of a function. Service
-// name, log level and metrics namespace come from the POWERTOOLS_* variables the template sets.
+// name and log level come from the POWERTOOLS_* variables the template sets. Metrics live in
+// ./metrics, imported only where metrics are published.
 export const logger = new Logger({ correlationIdSearchFn: dottedPathSearch });
 export const tracer = new Tracer();
-export const metrics = new Metrics();

@@ -15,7 +15,8 @@ import {
   createManagementApiClient,
 } from '../../shared/aws-clients';
 import { broadcasterEnvironment, loadConfig } from '../../shared/config';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { metrics } from '../../shared/metrics';
+import { logger, tracer } from '../../shared/powertools';
 import { DynamoDbConnectionStore } from '../../stores/dynamodb-connection-store';
 import { parseChatEventEnvelope } from './chat-event-envelope';
 
@@ -52,17 +53,49 @@ const fanOut = new FanOut({
   },
 });
 
-const lambdaHandler = async (rawEvent: unknown): Promise<FanOutResult> => {
+const lambdaHandler = async (
+  rawEvent: unknown,
+): Promise<Pick<FanOutResult, 'recipients' | 'framesSent' | 'gone'>> => {
   const event = parseChatEventEnvelope(rawEvent);
   const detailType = event['detail-type'];
   logger.appendKeys({ eventType: detailType, eventId: event.id, audience: event.detail.audience });
   tracer.putAnnotation('eventType', detailType);
 
-  const result = await fanOut.deliver(event.detail);
+  const { throttledConnectionIds, throttled, ...result } = await traceFanOut(() =>
+    fanOut.deliver(event.detail),
+  );
   metrics.addMetric('FramesDelivered', MetricUnit.Count, result.framesSent);
   metrics.addMetric('StaleConnectionsPruned', MetricUnit.Count, result.gone);
-  logger.info('Event delivered', { ...result });
+  metrics.addMetric('ThrottledRecipientsGivenUp', MetricUnit.Count, throttled);
+  if (throttled > 0) {
+    // A slow reader (or the account's rate) kept answering 429 through every deferred pass.
+    logger.warn('Gave up on throttled recipients', { throttled, throttledConnectionIds });
+  }
+  logger.info('Event delivered', { ...result, throttled });
   return result;
+};
+
+/**
+ * One X-Ray subsegment for the whole fan-out, with its counts as metadata: the @connections client
+ * is not traced per call, since a subsegment per post cost more CPU than the post itself.
+ */
+const traceFanOut = async (deliver: () => Promise<FanOutResult>): Promise<FanOutResult> => {
+  const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+  if (!parent) return deliver();
+  const subsegment = parent.addNewSubsegment('### fan-out');
+  tracer.setSegment(subsegment);
+  try {
+    const result = await deliver();
+    const { throttledConnectionIds: _ids, ...counts } = result;
+    subsegment.addMetadata('fanOut', { ...counts, concurrency: config.SEND_CONCURRENCY });
+    return result;
+  } catch (error) {
+    subsegment.addError(error as Error);
+    throw error;
+  } finally {
+    subsegment.close();
+    tracer.setSegment(parent);
+  }
 };
 
 // makeIdempotent, not the makeHandlerIdempotent middleware: in Powertools 2.35 the middleware's

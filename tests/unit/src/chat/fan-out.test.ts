@@ -56,7 +56,13 @@ describe('FanOut', () => {
 
     const result = await fanOut.deliver(detail({ kind: 'shard', shard: 1 }));
 
-    expect(result).toEqual({ recipients: 5, framesSent: 5, gone: 0 });
+    expect(result).toEqual({
+      recipients: 5,
+      framesSent: 5,
+      gone: 0,
+      throttled: 0,
+      throttledConnectionIds: [],
+    });
     expect([...sender.received.keys()].sort()).toEqual(['a=', 'b=', 'c=', 'd=', 'e=']);
     expect(sender.framesOf('a=')).toEqual([hello]);
     expect(sender.framesOf('other=')).toEqual([]);
@@ -84,7 +90,13 @@ describe('FanOut', () => {
 
     const result = await fanOut.deliver(detail({ kind: 'connections', connectionIds: ['b=', 'a=', 'b='] }));
 
-    expect(result).toEqual({ recipients: 2, framesSent: 2, gone: 0 });
+    expect(result).toEqual({
+      recipients: 2,
+      framesSent: 2,
+      gone: 0,
+      throttled: 0,
+      throttledConnectionIds: [],
+    });
     expect(sender.framesOf('b=')).toEqual([hello]);
   });
 
@@ -99,7 +111,13 @@ describe('FanOut', () => {
     );
 
     expect(gone).toEqual(['stale=']);
-    expect(result).toEqual({ recipients: 2, framesSent: 3, gone: 1 });
+    expect(result).toEqual({
+      recipients: 2,
+      framesSent: 3,
+      gone: 1,
+      throttled: 0,
+      throttledConnectionIds: [],
+    });
   });
 
   it('fails the delivery when a send fails for another reason, so the event is retried', async () => {

@@ -15,7 +15,6 @@ const sender = () =>
   new ApiGatewayConnectionSender(
     new ApiGatewayManagementApiClient({ endpoint: 'https://x.example/production' }),
     {
-      throttleRetries: 4,
       failureRetries: 2,
       baseDelayMs: 100,
       maxDelayMs: 1000,
@@ -50,30 +49,14 @@ describe('the connection sender', () => {
     expect(api.calls()).toHaveLength(1);
   });
 
-  it('backs off exponentially (capped) on 429 and succeeds when the throttle lifts', async () => {
-    const throttle = new LimitExceededException({ message: 'Rate exceeded', ...meta(429) });
-    api
-      .on(PostToConnectionCommand)
-      .rejectsOnce(throttle)
-      .rejectsOnce(throttle)
-      .rejectsOnce(throttle)
-      .rejectsOnce(throttle)
-      .resolves({});
-
-    await expect(sender().send('A=', 'x')).resolves.toBe('sent');
-    expect(delays).toEqual([100, 200, 400, 800]);
-  });
-
-  it('gives up on 429 after its retries with a DeliveryError naming the connection', async () => {
+  it('answers throttled for a 429 at once, without waiting in the lane', async () => {
     api
       .on(PostToConnectionCommand)
       .rejects(new LimitExceededException({ message: 'Rate exceeded', ...meta(429) }));
 
-    const sending = sender().send('A=', 'x');
-    await expect(sending).rejects.toBeInstanceOf(DeliveryError);
-    await expect(sending).rejects.toMatchObject({ connectionId: 'A=' });
-    expect(api.calls()).toHaveLength(5); // the first attempt and 4 retries
-    expect(delays.slice(0, 4)).toEqual([100, 200, 400, 800]);
+    await expect(sender().send('A=', 'x')).resolves.toBe('throttled');
+    expect(api.calls()).toHaveLength(1);
+    expect(delays).toEqual([]);
   });
 
   it.each([
