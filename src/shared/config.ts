@@ -8,6 +8,20 @@ export class ConfigurationError extends Error {
 const nonEmpty = z.string().trim().min(1);
 const positiveInt = z.coerce.number().int().positive();
 
+// ---- Per-connection rate limits (template Parameters, docs/protocol.md "Rate limits") ----
+const positiveRate = z.coerce.number().positive();
+function rateLimitEnvironment() {
+  return {
+    PUBLIC_MESSAGE_BURST: positiveInt.max(10_000),
+    PUBLIC_MESSAGES_PER_SECOND: positiveRate.max(10_000),
+    PRIVATE_MESSAGE_BURST: positiveInt.max(10_000),
+    PRIVATE_MESSAGES_PER_SECOND: positiveRate.max(10_000),
+    NAME_CHANGE_BURST: positiveInt.max(10_000),
+    NAME_CHANGES_PER_MINUTE: positiveRate.max(60_000),
+  };
+}
+// ---- end of rate limits ----
+
 /**
  * What each function reads from its environment. The template test derives the expected
  * variables from these shapes, so adding a variable here without adding it to template.yaml fails.
@@ -17,6 +31,7 @@ export const chatApiEnvironment = z.object({
   EVENT_BUS_NAME: nonEmpty,
   CALLBACK_URL: z.url({ protocol: /^https?$/ }),
   SHARD_COUNT: positiveInt.max(1000),
+  ...rateLimitEnvironment(),
 });
 
 export const broadcasterEnvironment = z.object({
