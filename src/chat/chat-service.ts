@@ -31,6 +31,8 @@ export const ORPHANED_CLAIM_AFTER_MS = 60_000;
 export const CONNECT_WINDOW_MS = 30_000;
 /** Conditional writes a request retries when its own connection's other requests move a bucket. */
 const BUCKET_ATTEMPTS = 4;
+/** Entries kept in one instance's memory of limited connections before it is cleared. */
+const BLOCKED_MEMORY = 10_000;
 
 const BUCKET_WHAT: Record<RateBucket, string> = {
   public: 'public messages',
@@ -61,6 +63,12 @@ export class ChatService {
   readonly #publisher: ChatEventPublisher;
   readonly #shardCount: number;
   readonly #limits: RateLimits | undefined;
+  /**
+   * `connectionId bucket` -> until when this instance knows the bucket is empty. A bucket's TAT only
+   * grows, so a refusal decided from a read stays valid until its retry time: a flood's later
+   * frames are refused here without reading DynamoDB (other instances learn it on their own).
+   */
+  readonly #blockedUntil = new Map<string, number>();
   readonly #now: () => number;
   readonly #newId: (now: number) => string;
 
@@ -133,6 +141,7 @@ export class ChatService {
 
   async sendPublic(connectionId: string, rawMessage: unknown, correlationId: string): Promise<void> {
     const text = validateMessage(rawMessage);
+    this.#refuseIfKnownBlocked(connectionId, 'public');
     const sender = await this.#requireName(connectionId);
     await this.#takeToken(sender, 'public');
     const frame = publicFrame(sender.name, text, this.#stamp());
@@ -147,6 +156,7 @@ export class ChatService {
 
   async sendPrivate(connectionId: string, rawTo: unknown, rawMessage: unknown, correlationId: string) {
     const text = validateMessage(rawMessage);
+    this.#refuseIfKnownBlocked(connectionId, 'private');
     const sender = await this.#requireName(connectionId);
     const to = validateRecipient(rawTo, sender.name);
     await this.#takeToken(sender, 'private');
@@ -254,8 +264,22 @@ export class ChatService {
   #stepFor(bucket: RateBucket, record: ConnectionRecord, now: number): BucketStep {
     const limit = (this.#limits as RateLimits)[bucket];
     const decision = decide(bucket, record.tat?.[bucket], now, limit);
-    if (!decision.allowed) throw new RateLimitedError(BUCKET_WHAT[bucket], decision.retryAfterMs);
-    return decision.step;
+    if (decision.allowed) return decision.step;
+    if (this.#blockedUntil.size >= BLOCKED_MEMORY) this.#blockedUntil.clear();
+    this.#blockedUntil.set(`${record.connectionId} ${bucket}`, now + decision.retryAfterMs);
+    throw new RateLimitedError(BUCKET_WHAT[bucket], decision.retryAfterMs);
+  }
+
+  #refuseIfKnownBlocked(connectionId: string, bucket: RateBucket): void {
+    const key = `${connectionId} ${bucket}`;
+    const until = this.#blockedUntil.get(key);
+    if (until === undefined) return;
+    const waitMs = Math.ceil(until - this.#now());
+    if (waitMs <= 0) {
+      this.#blockedUntil.delete(key);
+      return;
+    }
+    throw new RateLimitedError(BUCKET_WHAT[bucket], waitMs);
   }
 
   #nameStep(record: ConnectionRecord, now: number): BucketStep | undefined {

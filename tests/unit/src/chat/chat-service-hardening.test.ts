@@ -129,6 +129,22 @@ describe('the per-connection rate limits', () => {
     expect(publicTexts()).toEqual(['1', '2', '3']);
   });
 
+  it('refuses the rest of a flood from memory, without reading the store, until the retry time', async () => {
+    const { store, chat, clock, publicTexts } = setup();
+    await named(chat, 'a=', 'alice');
+    for (const text of ['1', '2', '3']) await chat.sendPublic('a=', text, 'c');
+    await expect(chat.sendPublic('a=', '4', 'c')).rejects.toMatchObject({ retryAfterMs: 500 });
+    const reads = store.calls.getConnection;
+
+    clock.now += 200;
+    await expect(chat.sendPublic('a=', '5', 'c')).rejects.toMatchObject({ retryAfterMs: 300 });
+    expect(store.calls.getConnection).toBe(reads);
+
+    clock.now += 300;
+    await chat.sendPublic('a=', '6', 'c');
+    expect(publicTexts()).toEqual(['1', '2', '3', '6']);
+  });
+
   it('gives tokens back over time', async () => {
     const { chat, clock, publicTexts } = setup();
     await named(chat, 'a=', 'alice');
