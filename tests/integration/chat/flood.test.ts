@@ -55,19 +55,28 @@ describe('one client flooding sendPublic', () => {
     // The other member's message still arrives; its latency is measured, not asserted.
     await listener.waitFor(isPublic('can anyone hear me?'), { from: from.listener, timeoutMs: 280_000 });
     const latencyMs = Date.now() - sentAt;
+    console.log(`flood: another member's message took ${latencyMs} ms during a ${FLOOD}-message flood`);
 
-    // Every flood frame is answered: the error frame, or (accepted) its own broadcast.
-    const isAnswer = (f: Record<string, unknown>) => isError('RATE_LIMITED')(f) || isFlood(f);
-    await flooder.waitForCount(isAnswer, FLOOD, { from: from.flooder, timeoutMs: 280_000 });
-    const elapsedSeconds = (Date.now() - started) / 1000;
+    // Every flood frame is answered: RATE_LIMITED, or (accepted) its own broadcast, or a gateway
+    // frame when the overloaded box let an invocation pass API Gateway's 29 s integration timeout.
+    const isGateway = (f: Record<string, unknown>) => f.type === undefined && typeof f.message === 'string';
+    const answers = () =>
+      flooder.matching((f) => isError('RATE_LIMITED')(f) || isFlood(f) || isGateway(f), from.flooder).length;
+    const deadline = Date.now() + 280_000;
+    while (answers() < FLOOD && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 250));
     await settle(stack, open);
+    // Every flood invocation has run by now: tokens refilled at most for this long.
+    const elapsedSeconds = (Date.now() - started) / 1000;
 
     const limited = flooder.matching(isError('RATE_LIMITED'), from.flooder);
     const heard = listener.matching(isFlood, from.listener);
+    const gateway = flooder.matching(isGateway, from.flooder);
     console.log(
-      `flood: ${FLOOD} sendPublic in ${sentAt - started} ms; ${limited.length} RATE_LIMITED, ` +
+      `flood: ${FLOOD} sendPublic sent in ${sentAt - started} ms; ${limited.length} RATE_LIMITED, ` +
         `${heard.length} reached the others in ${elapsedSeconds.toFixed(1)} s ` +
-        `(bound ${burst} + ${perSecond}/s); another member's message took ${latencyMs} ms`,
+        `(bound ${burst} + ${perSecond}/s × t), ${gateway.length} gateway frames ` +
+        `(${[...new Set(gateway.map((f) => f.message))].join(', ')})`,
     );
     expect(limited.length).toBeGreaterThan(0);
     for (const frame of limited) {
@@ -76,7 +85,8 @@ describe('one client flooding sendPublic', () => {
     }
     expect(heard.length).toBeGreaterThanOrEqual(burst);
     expect(heard.length).toBeLessThanOrEqual(burst + Math.ceil(perSecond * elapsedSeconds));
-    expect(limited.length + heard.length).toBe(FLOOD);
+    expect(answers()).toBeGreaterThanOrEqual(FLOOD);
+    expect(gateway.filter((f) => f.message === 'Internal server error')).toEqual([]);
     expect(listener.matching(isPublic('can anyone hear me?'), from.listener)).toHaveLength(1);
   });
 });
