@@ -104,21 +104,15 @@ describe('clients joining during a steady public conversation', () => {
       await conversation;
     }
 
-    // Every joiner still there must receive a broadcast sent after everyone joined.
+    // Every joiner still there must receive a broadcast sent after everyone joined. The stack is
+    // drained first, so a backlog on a busy box is not mistaken for a zombie (which never gets it).
     const marks = stayers.map(({ client }) => client.mark());
     talkers[0]?.send({ action: 'sendPublic', message: 'roll call' });
-    const zombies: string[] = [];
-    await Promise.all(
-      stayers.map(async ({ client, name }, i) => {
-        try {
-          await client.waitFor(isPublic('roll call'), { from: marks[i], timeoutMs: ANSWER_TIMEOUT_MS });
-        } catch {
-          zombies.push(name);
-        }
-      }),
-    );
     const everyone = [...talkers, ...stayers.map(({ client }) => client)];
     await settle(stack, everyone);
+    const zombies = stayers
+      .filter(({ client }, i) => client.matching(isPublic('roll call'), marks[i]).length !== 1)
+      .map(({ name }) => name);
 
     const stillHere = new Set([...stayers.map(({ name }) => name), 'talker-0', 'talker-1']);
     const falseLeaves = new Set(
