@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     port: 0,
     ttlSweepIntervalMs: 0,
     ...(noLimit
-      ? { parameterOverrides: { PublicMessageBurst: '1000000', PublicMessagesPerSecond: '1000000' } }
+      ? { parameterOverrides: { PublicMessageBurst: '10000', PublicMessagesPerSecond: '10000' } }
       : {}),
     ...quiet,
   });
