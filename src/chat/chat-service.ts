@@ -1,5 +1,5 @@
 import { broadcastEvents, DETAIL_TYPES, directEvent, joinerListEvent } from './chat-events';
-import { NameRequiredError, NameTakenError, RecipientNotFoundError } from './errors';
+import { NameRequiredError, NameTakenError, RateLimitedError, RecipientNotFoundError } from './errors';
 import {
   joinedFrame,
   leftFrame,
@@ -10,6 +10,7 @@ import {
   renamedFrame,
 } from './frames';
 import type { ChatEventPublisher, ConnectionRecord, ConnectionStore, NameClaim } from './ports';
+import { type BucketStep, decide, type RateBucket, type RateLimits } from './rate-limit';
 import { nameKeyOf, validateMessage, validateName, validateRecipient } from './rules';
 import { shardOf } from './sharding';
 import { ulid } from './ulid';
@@ -21,11 +22,30 @@ export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
  * only treated as orphaned (left by a failed setName) once it is older than any invocation can run.
  */
 export const ORPHANED_CLAIM_AFTER_MS = 60_000;
+/**
+ * How long after its record was written a connection may still be inside `$connect`. API Gateway
+ * answers 410 to a post to a connection whose `$connect` has not returned yet, and `$connect` can
+ * run up to the 29 s integration timeout; the record is written during `$connect`, so 29 s after
+ * `connectedAt` it is certainly over. One more second covers clock skew between Lambda hosts.
+ */
+export const CONNECT_WINDOW_MS = 30_000;
+/** Conditional writes a request retries when its own connection's other requests move a bucket. */
+const BUCKET_ATTEMPTS = 4;
+/** Entries kept in one instance's memory of limited connections before it is cleared. */
+const BLOCKED_MEMORY = 10_000;
+
+const BUCKET_WHAT: Record<RateBucket, string> = {
+  public: 'public messages',
+  private: 'private messages',
+  name: 'name changes',
+};
 
 export interface ChatServiceOptions {
   store: ConnectionStore;
   publisher: ChatEventPublisher;
   shardCount: number;
+  /** Per-connection rate limits; without them nothing is limited (the broadcaster only prunes). */
+  limits?: RateLimits;
   now?: () => number;
   newId?: (now: number) => string;
 }
@@ -42,6 +62,13 @@ export class ChatService {
   readonly #store: ConnectionStore;
   readonly #publisher: ChatEventPublisher;
   readonly #shardCount: number;
+  readonly #limits: RateLimits | undefined;
+  /**
+   * `connectionId bucket` -> until when this instance knows the bucket is empty. A bucket's TAT only
+   * grows, so a refusal decided from a read stays valid until its retry time: a flood's later
+   * frames are refused here without reading DynamoDB (other instances learn it on their own).
+   */
+  readonly #blockedUntil = new Map<string, number>();
   readonly #now: () => number;
   readonly #newId: (now: number) => string;
 
@@ -49,18 +76,13 @@ export class ChatService {
     this.#store = options.store;
     this.#publisher = options.publisher;
     this.#shardCount = options.shardCount;
+    this.#limits = options.limits;
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? ulid;
   }
 
   async connect(connectionId: string): Promise<void> {
-    const now = this.#now();
-    await this.#store.putConnection({
-      connectionId,
-      shard: shardOf(connectionId, this.#shardCount),
-      connectedAt: now,
-      expiresAt: Math.floor(now / 1000) + CONNECTION_TTL_SECONDS,
-    });
+    await this.#store.putConnection(this.#newRecord(connectionId));
   }
 
   /**
@@ -71,18 +93,28 @@ export class ChatService {
   async setName(connectionId: string, rawName: unknown, correlationId: string): Promise<NameFrame> {
     const name = validateName(rawName);
     const nameKey = nameKeyOf(name);
-    const connection = await this.#store.getConnection(connectionId);
-    if (!connection) throw new ConnectionRecordMissingError(connectionId);
+    const connection = await this.#connectionOf(connectionId);
     if (connection.name === name) return nameFrame(name);
 
     const now = this.#now();
+    let step = this.#nameStep(connection, now);
     const claim: NameClaim = { nameKey, name, connectionId, claimedAt: now, expiresAt: connection.expiresAt };
     if (!(await this.#claim(claim, now))) throw new NameTakenError(name);
 
-    const written = await this.#store.setConnectionName(connectionId, name, nameKey);
-    if (!written) {
-      await this.#store.releaseName(nameKey, connectionId);
-      throw new ConnectionRecordMissingError(connectionId);
+    // Recording the name also takes the token, in the same conditional write.
+    let written = await this.#store.setConnectionName(connectionId, name, nameKey, step);
+    for (let attempt = 1; !written; attempt++) {
+      // Nothing was written: the record is gone, or another setName of this connection moved the bucket.
+      const fresh = await this.#store.getConnection(connectionId);
+      try {
+        if (!fresh) throw new ConnectionRecordMissingError(connectionId);
+        if (step === undefined || attempt >= BUCKET_ATTEMPTS) throw this.#conflict('name');
+        step = this.#nameStep(fresh, this.#now());
+      } catch (error) {
+        await this.#store.releaseName(nameKey, connectionId);
+        throw error;
+      }
+      written = await this.#store.setConnectionName(connectionId, name, nameKey, step);
     }
     const { previous } = written;
     if (previous.nameKey !== undefined && previous.nameKey !== nameKey) {
@@ -119,7 +151,9 @@ export class ChatService {
 
   async sendPublic(connectionId: string, rawMessage: unknown, correlationId: string): Promise<void> {
     const text = validateMessage(rawMessage);
+    this.#refuseIfKnownBlocked(connectionId, 'public');
     const sender = await this.#requireName(connectionId);
+    await this.#takeToken(sender, 'public');
     const frame = publicFrame(sender.name, text, this.#stamp());
     await this.#publisher.publish(
       broadcastEvents(DETAIL_TYPES.publicMessage, [frame], {
@@ -132,8 +166,10 @@ export class ChatService {
 
   async sendPrivate(connectionId: string, rawTo: unknown, rawMessage: unknown, correlationId: string) {
     const text = validateMessage(rawMessage);
+    this.#refuseIfKnownBlocked(connectionId, 'private');
     const sender = await this.#requireName(connectionId);
     const to = validateRecipient(rawTo, sender.name);
+    await this.#takeToken(sender, 'private');
     const recipient = await this.#store.getName(nameKeyOf(to));
     if (!recipient || recipient.expiresAt <= Math.floor(this.#now() / 1000))
       throw new RecipientNotFoundError(to);
@@ -152,9 +188,14 @@ export class ChatService {
    * The one way a connection leaves, used by $disconnect and by the broadcaster on GoneException:
    * delete the connection, release its name, tell everyone. A second call for the same connection
    * finds nothing to delete and tells nobody, so racing $disconnect and Gone announce it once.
+   * With `connectedBefore`, a connection recorded at or after that time is kept.
    */
-  async leave(connectionId: string, correlationId: string): Promise<ConnectionRecord | undefined> {
-    const removed = await this.#store.deleteConnection(connectionId);
+  async leave(
+    connectionId: string,
+    correlationId: string,
+    connectedBefore?: number,
+  ): Promise<ConnectionRecord | undefined> {
+    const removed = await this.#store.deleteConnection(connectionId, connectedBefore);
     if (removed?.nameKey === undefined || removed.name === undefined) return removed;
     await this.#store.releaseName(removed.nameKey, connectionId);
     await this.#publisher.publish(
@@ -168,6 +209,17 @@ export class ChatService {
     return removed;
   }
 
+  /**
+   * A broadcast's post to this connection answered 410. A connection still inside its `$connect`
+   * is already in its shard but answers 410 too; deleting it would leave an open socket with no
+   * record (a zombie that never receives a broadcast). So only a connection recorded more than
+   * CONNECT_WINDOW_MS ago is pruned; a younger one that really vanished is left to its
+   * `$disconnect`, a later broadcast, or its TTL.
+   */
+  async goneOnDelivery(connectionId: string, correlationId: string): Promise<ConnectionRecord | undefined> {
+    return this.leave(connectionId, correlationId, this.#now() - CONNECT_WINDOW_MS);
+  }
+
   async #claim(claim: NameClaim, now: number): Promise<boolean> {
     if (await this.#store.claimName(claim, Math.floor(now / 1000))) return true;
     const holder = await this.#store.getName(claim.nameKey);
@@ -179,10 +231,86 @@ export class ChatService {
     return this.#store.takeOverName(claim, holder);
   }
 
-  async #requireName(connectionId: string): Promise<{ name: string }> {
+  /** The sender's record; a connection with no record has no name either (NAME_REQUIRED). */
+  async #requireName(connectionId: string): Promise<ConnectionRecord & { name: string }> {
     const connection = await this.#store.getConnection(connectionId);
     if (connection?.name === undefined) throw new NameRequiredError();
-    return { name: connection.name };
+    return { ...connection, name: connection.name };
+  }
+
+  /**
+   * The connection's record, or a fresh one when it has none: API Gateway routed a frame from this
+   * connection, so it is open. (A record can be missing after a lost race with `$disconnect`; if
+   * the caller has in fact gone, the reply's 410 removes the record again.)
+   */
+  async #connectionOf(connectionId: string): Promise<ConnectionRecord> {
+    const existing = await this.#store.getConnection(connectionId);
+    if (existing) return existing;
+    const fresh = this.#newRecord(connectionId);
+    if (await this.#store.putConnectionIfAbsent(fresh)) return fresh;
+    const concurrent = await this.#store.getConnection(connectionId);
+    if (!concurrent) throw new ConnectionRecordMissingError(connectionId);
+    return concurrent;
+  }
+
+  /**
+   * Takes one token from the connection's bucket or throws RATE_LIMITED. The decision is made on the
+   * record already read, and applied by one conditional write whose condition re-checks it, so
+   * concurrent requests of one connection (separate Lambda environments) never take more than the
+   * burst. A conflicting write is re-read and decided again, a few times at most.
+   */
+  async #takeToken(record: ConnectionRecord, bucket: RateBucket): Promise<void> {
+    if (!this.#limits) return;
+    let current: ConnectionRecord | undefined = record;
+    for (let attempt = 1; current; attempt++) {
+      const step = this.#stepFor(bucket, current, this.#now());
+      if (await this.#store.stepBucket(record.connectionId, step)) return;
+      if (attempt >= BUCKET_ATTEMPTS) throw this.#conflict(bucket);
+      current = await this.#store.getConnection(record.connectionId);
+    }
+    throw new ConnectionRecordMissingError(record.connectionId);
+  }
+
+  /** The step that takes a token from `bucket`, or RATE_LIMITED with the time to wait. */
+  #stepFor(bucket: RateBucket, record: ConnectionRecord, now: number): BucketStep {
+    const limit = (this.#limits as RateLimits)[bucket];
+    const decision = decide(bucket, record.tat?.[bucket], now, limit);
+    if (decision.allowed) return decision.step;
+    if (this.#blockedUntil.size >= BLOCKED_MEMORY) this.#blockedUntil.clear();
+    this.#blockedUntil.set(`${record.connectionId} ${bucket}`, now + decision.retryAfterMs);
+    throw new RateLimitedError(BUCKET_WHAT[bucket], decision.retryAfterMs);
+  }
+
+  #refuseIfKnownBlocked(connectionId: string, bucket: RateBucket): void {
+    const key = `${connectionId} ${bucket}`;
+    const until = this.#blockedUntil.get(key);
+    if (until === undefined) return;
+    const waitMs = Math.ceil(until - this.#now());
+    if (waitMs <= 0) {
+      this.#blockedUntil.delete(key);
+      return;
+    }
+    throw new RateLimitedError(BUCKET_WHAT[bucket], waitMs);
+  }
+
+  #nameStep(record: ConnectionRecord, now: number): BucketStep | undefined {
+    return this.#limits ? this.#stepFor('name', record, now) : undefined;
+  }
+
+  /** Requests of one connection kept moving its bucket under us: it is sending fast, so it waits. */
+  #conflict(bucket: RateBucket): RateLimitedError {
+    const intervalMs = this.#limits ? this.#limits[bucket].intervalMs : 0;
+    return new RateLimitedError(BUCKET_WHAT[bucket], Math.max(1, Math.ceil(intervalMs)));
+  }
+
+  #newRecord(connectionId: string): ConnectionRecord {
+    const now = this.#now();
+    return {
+      connectionId,
+      shard: shardOf(connectionId, this.#shardCount),
+      connectedAt: now,
+      expiresAt: Math.floor(now / 1000) + CONNECTION_TTL_SECONDS,
+    };
   }
 
   #stamp() {

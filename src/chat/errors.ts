@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'INVALID_MESSAGE'
   | 'MESSAGE_TOO_LONG'
   | 'INVALID_RECIPIENT'
-  | 'RECIPIENT_NOT_FOUND';
+  | 'RECIPIENT_NOT_FOUND'
+  | 'RATE_LIMITED';
 
 /**
  * A request the client got wrong. Only these become error frames; anything else is an
@@ -17,6 +18,8 @@ export type ErrorCode =
  */
 export abstract class ClientError extends Error {
   abstract readonly code: ErrorCode;
+  /** When the same request can succeed again (ms), for errors that depend on time. */
+  readonly retryAfterMs?: number;
 }
 
 export class InvalidJsonError extends ClientError {
@@ -87,5 +90,15 @@ export class RecipientNotFoundError extends ClientError {
   readonly code = 'RECIPIENT_NOT_FOUND';
   constructor(name: string) {
     super(`Nobody named "${name}" is connected`);
+  }
+}
+
+export class RateLimitedError extends ClientError {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'RATE_LIMITED';
+  override readonly retryAfterMs: number;
+  constructor(what: string, retryAfterMs: number) {
+    super(`Too many ${what}; retry in ${retryAfterMs} ms`);
+    this.retryAfterMs = retryAfterMs;
   }
 }

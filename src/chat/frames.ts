@@ -78,6 +78,8 @@ export interface ErrorFrame {
   errorMessage: string;
   code: ClientError['code'];
   action?: string;
+  /** RATE_LIMITED: wait this long (ms) before sending that action again. */
+  retryAfterMs?: number;
 }
 
 export type ServerFrame =
@@ -226,6 +228,7 @@ export const errorFrame = (error: ClientError, action?: string): ErrorFrame => (
   errorMessage: error.message,
   code: error.code,
   ...(action === undefined ? {} : { action }),
+  ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
 });
 
 export type ServerFrameType = ServerFrame['type'];

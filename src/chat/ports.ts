@@ -1,4 +1,5 @@
 import type { ChatEvent } from './chat-events';
+import type { BucketStep, RateBucket } from './rate-limit';
 
 // What the chat rules need from the outside world. DynamoDB, EventBridge and the @connections
 // API implement these in src/stores and src/delivery; unit tests can use plain objects.
@@ -10,6 +11,8 @@ export interface ConnectionRecord {
   expiresAt: number; // epoch seconds (DynamoDB TTL)
   name?: string;
   nameKey?: string;
+  /** Rate-limit state per bucket (GCRA theoretical arrival time, epoch ms); absent = never used. */
+  tat?: Partial<Record<RateBucket, number>>;
 }
 
 /** Ownership of a name: one item per lowercased name, written with a conditional put. */
@@ -23,6 +26,8 @@ export interface NameClaim {
 
 export interface ConnectionStore {
   putConnection(record: ConnectionRecord): Promise<void>;
+  /** Writes the record only if the connection has none; false if one exists. */
+  putConnectionIfAbsent(record: ConnectionRecord): Promise<boolean>;
   getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Writes the claim if the name is free, expired, or already held by the same connection. */
   claimName(claim: NameClaim, nowSeconds: number): Promise<boolean>;
@@ -31,17 +36,25 @@ export interface ConnectionStore {
   getName(nameKey: string): Promise<NameClaim | undefined>;
   /**
    * Records the connection's new name and returns its name before this write, read atomically.
-   * Returns undefined when the connection has no record (it disconnected meanwhile).
+   * With a `step`, the same write also takes a token (the step's condition must hold too).
+   * Returns undefined when nothing was written: no record (it disconnected meanwhile), or the step's
+   * condition failed.
    */
   setConnectionName(
     connectionId: string,
     name: string,
     nameKey: string,
+    step?: BucketStep,
   ): Promise<{ previous: Pick<ConnectionRecord, 'name' | 'nameKey'> } | undefined>;
+  /** Applies one rate-limit step to the connection's record in one atomic write; false if not applied. */
+  stepBucket(connectionId: string, step: BucketStep): Promise<boolean>;
   /** Deletes the name item only if it still belongs to `connectionId`; false if it did not. */
   releaseName(nameKey: string, connectionId: string): Promise<boolean>;
-  /** Deletes the connection and returns what it was, or undefined if it was already gone. */
-  deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /**
+   * Deletes the connection and returns what it was, or undefined if it was already gone. With
+   * `connectedBefore` (epoch ms), only a record whose `connectedAt` is earlier is deleted.
+   */
+  deleteConnection(connectionId: string, connectedBefore?: number): Promise<ConnectionRecord | undefined>;
   /** Display names of every member whose claim has not expired (a Query, never a Scan). */
   listMembers(nowSeconds: number): Promise<string[]>;
   /**

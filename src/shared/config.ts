@@ -39,6 +39,25 @@ const environment = <Shape extends Record<string, Variable<unknown>>>(shape: Sha
   shape,
 });
 
+// ---- Per-connection rate limits (template Parameters, docs/protocol.md "Rate limits") ----
+const positiveRate =
+  (max: number): Variable<number> =>
+  (text) => {
+    const value = Number(text);
+    return text.trim() !== '' && Number.isFinite(value) && value > 0 && value <= max
+      ? { value }
+      : { problem: `expected a number above 0, at most ${max}` };
+  };
+const rateLimitEnvironment = () => ({
+  PUBLIC_MESSAGE_BURST: positiveInt(10_000),
+  PUBLIC_MESSAGES_PER_SECOND: positiveRate(10_000),
+  PRIVATE_MESSAGE_BURST: positiveInt(10_000),
+  PRIVATE_MESSAGES_PER_SECOND: positiveRate(10_000),
+  NAME_CHANGE_BURST: positiveInt(10_000),
+  NAME_CHANGES_PER_MINUTE: positiveRate(60_000),
+});
+// ---- end of rate limits ----
+
 /**
  * What each function reads from its environment. The template test derives the expected
  * variables from these shapes, so adding a variable here without adding it to template.yaml fails.
@@ -48,6 +67,7 @@ export const chatApiEnvironment = environment({
   EVENT_BUS_NAME: nonEmpty,
   CALLBACK_URL: httpUrl,
   SHARD_COUNT: positiveInt(1000),
+  ...rateLimitEnvironment(),
 });
 
 export const broadcasterEnvironment = environment({

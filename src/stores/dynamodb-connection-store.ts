@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRecord, ConnectionStore, NameClaim } from '../chat/ports';
+import { type BucketStep, RATE_BUCKETS, type RateBucket } from '../chat/rate-limit';
 
 /**
  * Single-table layout (docs/architecture.md):
@@ -25,14 +26,61 @@ export const nameKey = (key: string) => ({ pk: `NAME#${key}` });
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
-const toConnection = (item: Record<string, unknown>): ConnectionRecord => ({
-  connectionId: String(item.connectionId),
-  shard: Number(item.shard),
-  connectedAt: Number(item.connectedAt),
-  expiresAt: Number(item.expiresAt),
-  ...(typeof item.name === 'string' ? { name: item.name } : {}),
-  ...(typeof item.nameKey === 'string' ? { nameKey: item.nameKey } : {}),
-});
+/** Each rate-limit bucket is a top-level number on the connection item (GCRA's TAT, epoch ms). */
+export const bucketAttribute = (bucket: RateBucket) => `tat_${bucket}`;
+
+const bucketsOf = (item: Record<string, unknown>): ConnectionRecord['tat'] => {
+  const tat: NonNullable<ConnectionRecord['tat']> = {};
+  for (const bucket of RATE_BUCKETS) {
+    const value = item[bucketAttribute(bucket)];
+    if (typeof value === 'number') tat[bucket] = value;
+  }
+  return Object.keys(tat).length > 0 ? tat : undefined;
+};
+
+const toConnection = (item: Record<string, unknown>): ConnectionRecord => {
+  const tat = bucketsOf(item);
+  return {
+    connectionId: String(item.connectionId),
+    shard: Number(item.shard),
+    connectedAt: Number(item.connectedAt),
+    expiresAt: Number(item.expiresAt),
+    ...(typeof item.name === 'string' ? { name: item.name } : {}),
+    ...(typeof item.nameKey === 'string' ? { nameKey: item.nameKey } : {}),
+    ...(tat ? { tat } : {}),
+  };
+};
+
+/**
+ * A rate-limit step as parts of one UpdateItem: GCRA needs only `+` and comparisons, which update
+ * and condition expressions have, so taking a token is a single atomic write (no read-then-write).
+ */
+const bucketExpression = (step: BucketStep) => {
+  const names = { '#tat': bucketAttribute(step.bucket) };
+  if (step.kind === 'restart') {
+    return {
+      update: '#tat = :tat',
+      condition: '(attribute_not_exists(#tat) OR #tat < :before)',
+      names,
+      values: { ':tat': step.tat, ':before': step.before },
+    };
+  }
+  return {
+    update: '#tat = #tat + :by',
+    condition: '#tat BETWEEN :from AND :upTo',
+    names,
+    values: { ':by': step.by, ':from': step.from, ':upTo': step.upTo },
+  };
+};
+
+const recordItem = (record: ConnectionRecord) => {
+  const { tat, ...plain } = record;
+  const item: Record<string, unknown> = { ...connectionKey(record.connectionId), ...plain };
+  for (const bucket of RATE_BUCKETS) {
+    if (tat?.[bucket] !== undefined) item[bucketAttribute(bucket)] = tat[bucket];
+  }
+  return item;
+};
 
 const toClaim = (item: Record<string, unknown>): NameClaim => ({
   nameKey: String(item.nameKey),
@@ -51,12 +99,44 @@ export class DynamoDbConnectionStore implements ConnectionStore {
   ) {}
 
   async putConnection(record: ConnectionRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...connectionKey(record.connectionId), ...record },
-      }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: recordItem(record) }));
+  }
+
+  async putConnectionIfAbsent(record: ConnectionRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: recordItem(record),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async stepBucket(connectionId: string, step: BucketStep): Promise<boolean> {
+    const bucket = bucketExpression(step);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: connectionKey(connectionId),
+          UpdateExpression: `SET ${bucket.update}`,
+          ConditionExpression: `attribute_exists(#pk) AND ${bucket.condition}`,
+          ExpressionAttributeNames: { '#pk': 'pk', ...bucket.names },
+          ExpressionAttributeValues: bucket.values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
@@ -109,16 +189,17 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     return Item ? toClaim(Item) : undefined;
   }
 
-  async setConnectionName(connectionId: string, name: string, key: string) {
+  async setConnectionName(connectionId: string, name: string, key: string, step?: BucketStep) {
+    const bucket = step ? bucketExpression(step) : undefined;
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: connectionKey(connectionId),
-          UpdateExpression: 'SET #name = :name, #nameKey = :nameKey',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#name': 'name', '#nameKey': 'nameKey' },
-          ExpressionAttributeValues: { ':name': name, ':nameKey': key },
+          UpdateExpression: `SET #name = :name, #nameKey = :nameKey${bucket ? `, ${bucket.update}` : ''}`,
+          ConditionExpression: `attribute_exists(#pk)${bucket ? ` AND ${bucket.condition}` : ''}`,
+          ExpressionAttributeNames: { '#pk': 'pk', '#name': 'name', '#nameKey': 'nameKey', ...bucket?.names },
+          ExpressionAttributeValues: { ':name': name, ':nameKey': key, ...bucket?.values },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -149,15 +230,32 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     }
   }
 
-  async deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
-    const { Attributes } = await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: connectionKey(connectionId),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return Attributes ? toConnection(Attributes) : undefined;
+  async deleteConnection(
+    connectionId: string,
+    connectedBefore?: number,
+  ): Promise<ConnectionRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: connectionKey(connectionId),
+          ReturnValues: 'ALL_OLD',
+          ...(connectedBefore === undefined
+            ? {}
+            : {
+                // Atomic with the delete: a connection recorded since then is kept (see ChatService).
+                ConditionExpression: '#connectedAt < :before',
+                ExpressionAttributeNames: { '#connectedAt': 'connectedAt' },
+                ExpressionAttributeValues: { ':before': connectedBefore },
+              }),
+        }),
+      );
+      return Attributes ? toConnection(Attributes) : undefined;
+    } catch (error) {
+      // Too young to prune, or already gone.
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async listMembers(nowSeconds: number): Promise<string[]> {

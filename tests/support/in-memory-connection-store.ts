@@ -1,4 +1,5 @@
 import type { ConnectionRecord, ConnectionStore, NameClaim } from '../../src/chat/ports';
+import { applyStep, type BucketStep } from '../../src/chat/rate-limit';
 
 /**
  * The ConnectionStore port in memory, for domain tests. It keeps the promises of ports.ts the way
@@ -12,10 +13,13 @@ import type { ConnectionRecord, ConnectionStore, NameClaim } from '../../src/cha
  * With `laggingMembersIndex`, the members reads behave like a DynamoDB global secondary index on
  * AWS (eventually consistent; dynalite's are not): they return the claims as they were at the last
  * `syncMembersIndex()`, however the names changed since.
+ *
+ * `calls` counts the store calls per method, so a test can see what a use case costs.
  */
 export class InMemoryConnectionStore implements ConnectionStore {
   readonly connections = new Map<string, ConnectionRecord>();
   readonly names = new Map<string, NameClaim>();
+  readonly calls: Record<string, number> = {};
   #membersIndex: NameClaim[] | undefined;
 
   /** `pageSize`: connection ids per page of connectionPages (small values exercise paging). */
@@ -24,6 +28,11 @@ export class InMemoryConnectionStore implements ConnectionStore {
     options: { laggingMembersIndex?: boolean } = {},
   ) {
     if (options.laggingMembersIndex) this.#membersIndex = [];
+  }
+
+  async #call(method: string): Promise<void> {
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+    await tick();
   }
 
   /** A lagging index catches up with the names (replication finished). */
@@ -35,17 +44,24 @@ export class InMemoryConnectionStore implements ConnectionStore {
   readonly membersReads = { queries: 0, items: 0 };
 
   async putConnection(record: ConnectionRecord): Promise<void> {
-    await tick();
+    await this.#call('putConnection');
     this.connections.set(record.connectionId, { ...record });
   }
 
+  async putConnectionIfAbsent(record: ConnectionRecord): Promise<boolean> {
+    await this.#call('putConnectionIfAbsent');
+    if (this.connections.has(record.connectionId)) return false;
+    this.connections.set(record.connectionId, { ...record });
+    return true;
+  }
+
   async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
-    await tick();
+    await this.#call('getConnection');
     return copy(this.connections.get(connectionId));
   }
 
   async claimName(claim: NameClaim, nowSeconds: number): Promise<boolean> {
-    await tick();
+    await this.#call('claimName');
     const held = this.names.get(claim.nameKey);
     if (held && held.connectionId !== claim.connectionId && held.expiresAt >= nowSeconds) return false;
     this.names.set(claim.nameKey, { ...claim });
@@ -53,7 +69,7 @@ export class InMemoryConnectionStore implements ConnectionStore {
   }
 
   async takeOverName(claim: NameClaim, previous: NameClaim): Promise<boolean> {
-    await tick();
+    await this.#call('takeOverName');
     const held = this.names.get(claim.nameKey);
     if (held?.connectionId !== previous.connectionId || held.claimedAt !== previous.claimedAt) return false;
     this.names.set(claim.nameKey, { ...claim });
@@ -61,35 +77,55 @@ export class InMemoryConnectionStore implements ConnectionStore {
   }
 
   async getName(nameKey: string): Promise<NameClaim | undefined> {
-    await tick();
+    await this.#call('getName');
     return copy(this.names.get(nameKey));
   }
 
-  async setConnectionName(connectionId: string, name: string, nameKey: string) {
-    await tick();
+  async setConnectionName(connectionId: string, name: string, nameKey: string, step?: BucketStep) {
+    await this.#call('setConnectionName');
     const record = this.connections.get(connectionId);
     if (!record) return undefined;
+    // The name change takes its rate-limit token in the same write, or does not happen.
+    const tat = step ? applyStep(record.tat?.[step.bucket], step) : undefined;
+    if (step && tat === undefined) return undefined;
     const previous = { name: record.name, nameKey: record.nameKey };
-    this.connections.set(connectionId, { ...record, name, nameKey });
+    const stepped = step && tat !== undefined ? { tat: { ...record.tat, [step.bucket]: tat } } : {};
+    this.connections.set(connectionId, { ...record, name, nameKey, ...stepped });
     return { previous };
   }
 
+  async stepBucket(connectionId: string, step: BucketStep): Promise<boolean> {
+    await this.#call('stepBucket');
+    const record = this.connections.get(connectionId);
+    if (!record) return false;
+    const tat = applyStep(record.tat?.[step.bucket], step);
+    if (tat === undefined) return false;
+    this.connections.set(connectionId, { ...record, tat: { ...record.tat, [step.bucket]: tat } });
+    return true;
+  }
+
   async releaseName(nameKey: string, connectionId: string): Promise<boolean> {
-    await tick();
+    await this.#call('releaseName');
     if (this.names.get(nameKey)?.connectionId !== connectionId) return false;
     this.names.delete(nameKey);
     return true;
   }
 
-  async deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
-    await tick();
+  /** With `connectedBefore`, deletes only a record written before then (the conditional delete). */
+  async deleteConnection(
+    connectionId: string,
+    connectedBefore?: number,
+  ): Promise<ConnectionRecord | undefined> {
+    await this.#call('deleteConnection');
     const record = this.connections.get(connectionId);
+    if (!record) return undefined;
+    if (connectedBefore !== undefined && !(record.connectedAt < connectedBefore)) return undefined;
     this.connections.delete(connectionId);
     return record;
   }
 
   async listMembers(nowSeconds: number): Promise<string[]> {
-    await tick();
+    await this.#call('listMembers');
     const claims = this.#indexed();
     this.membersReads.queries += 1;
     this.membersReads.items += claims.length;
@@ -97,7 +133,7 @@ export class InMemoryConnectionStore implements ConnectionStore {
   }
 
   async listMembersUpTo(nowSeconds: number, max: number): Promise<{ names: string[]; more: boolean }> {
-    await tick();
+    await this.#call('listMembersUpTo');
     const names: string[] = [];
     this.membersReads.queries += 1;
     // Reads claims only until it has seen one more live member than `max`, as the Query does.
@@ -115,7 +151,7 @@ export class InMemoryConnectionStore implements ConnectionStore {
   }
 
   async *connectionPages(shard: number): AsyncGenerator<string[]> {
-    await tick();
+    await this.#call('connectionPages');
     const ids = [...this.connections.values()]
       .filter((record) => record.shard === shard)
       .map((record) => record.connectionId);

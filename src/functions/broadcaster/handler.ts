@@ -49,7 +49,7 @@ const fanOut = new FanOut({
   onGone: async (connectionId, detail) => {
     logger.info('Pruning stale connection', { staleConnectionId: connectionId });
     // Same code path as $disconnect: delete the connection and its name, tell the others.
-    await chat.leave(connectionId, detail.correlationId);
+    await chat.goneOnDelivery(connectionId, detail.correlationId);
   },
 });
 

@@ -1,9 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ChatService } from '../../chat/chat-service';
+import { ChatService, ConnectionRecordMissingError } from '../../chat/chat-service';
 import { ClientError } from '../../chat/errors';
 import { errorFrame, type ServerFrame } from '../../chat/frames';
+import { perMinute, perSecond } from '../../chat/rate-limit';
 import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
 import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
@@ -23,6 +24,11 @@ const chat = new ChatService({
   store: new DynamoDbConnectionStore(dynamoDb.document, config.CHAT_TABLE_NAME),
   publisher: new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME),
   shardCount: config.SHARD_COUNT,
+  limits: {
+    public: perSecond(config.PUBLIC_MESSAGE_BURST, config.PUBLIC_MESSAGES_PER_SECOND),
+    private: perSecond(config.PRIVATE_MESSAGE_BURST, config.PRIVATE_MESSAGES_PER_SECOND),
+    name: perMinute(config.NAME_CHANGE_BURST, config.NAME_CHANGES_PER_MINUTE),
+  },
 });
 // Replies go to one connection (the caller), so one socket is plenty.
 const replies = new ApiGatewayConnectionSender(createManagementApiClient(config.CALLBACK_URL, 4));
@@ -96,6 +102,12 @@ const lambdaHandler = async (rawEvent: unknown): Promise<{ statusCode: number }>
     if (frame) await reply(connectionId, requestId, frame);
     logger.info('Request handled');
   } catch (error) {
+    if (error instanceof ConnectionRecordMissingError) {
+      // $disconnect (or a prune after a 410) removed the caller's record during this request: the
+      // caller has gone, there is nobody to answer, and nothing failed.
+      logger.info('Caller left during the request', { reason: error.message });
+      return { statusCode: 200 };
+    }
     if (!(error instanceof ClientError)) throw error;
     logger.info('Request rejected', { code: error.code, reason: error.message });
     await reply(connectionId, requestId, errorFrame(error, requestedAction(event, routeKey)));

@@ -285,11 +285,11 @@ describe('ChatService', () => {
       await expect(chat.setName('c2=', 'ivan', 'corr-2')).rejects.toThrow(NameTakenError);
     });
 
-    it('fails for a connection that has no record, claiming nothing', async () => {
+    it('registers a connection that has no record again before naming it (chat-service-hardening.test.ts)', async () => {
       const { store, chat } = setup();
 
-      await expect(chat.setName('ghost=', 'judy', 'corr-1')).rejects.toThrow(ConnectionRecordMissingError);
-      expect(store.names.size).toBe(0);
+      await expect(chat.setName('ghost=', 'judy', 'corr-1')).resolves.toEqual({ type: 'name', name: 'judy' });
+      expect(store.connections.get('ghost=')).toMatchObject({ name: 'judy' });
     });
 
     it('releases the claim when the connection disconnects while its name is being set', async () => {

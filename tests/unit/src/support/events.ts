@@ -8,6 +8,12 @@ export const TEST_ENV = {
   SHARD_COUNT: '4',
   SEND_CONCURRENCY: '8',
   PRESENCE_FULL_LIST_MAX: '100',
+  PUBLIC_MESSAGE_BURST: '10',
+  PUBLIC_MESSAGES_PER_SECOND: '2',
+  PRIVATE_MESSAGE_BURST: '10',
+  PRIVATE_MESSAGES_PER_SECOND: '2',
+  NAME_CHANGE_BURST: '5',
+  NAME_CHANGES_PER_MINUTE: '10',
 } as const;
 
 export const setTestEnv = () => Object.assign(process.env, TEST_ENV);
