@@ -1,5 +1,7 @@
 import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../../local/stack';
+import { nameKeyOf } from '../../../src/chat/rules';
 import { output, type StackClients } from './aws';
 import { type ChatClient, FRAME_TIMEOUT_MS, type Frame } from './chat-client';
 
@@ -130,4 +132,57 @@ export function internalErrors(clients: readonly ChatClient[]): number {
     (sum, client) => sum + client.matching((f) => f.message === 'Internal server error').length,
     0,
   );
+}
+
+/** Each named member's shard, read from the chat table with the real SDK (name item, then connection). */
+export async function shardsOf(
+  stack: LocalStack,
+  aws: StackClients,
+  names: readonly string[],
+): Promise<Map<string, number>> {
+  const TableName = output(stack, 'ChatTableName');
+  const shards = new Map<string, number>();
+  for (const name of names) {
+    const { Item: nameItem } = await aws.document.send(
+      new GetCommand({ TableName, Key: { pk: `NAME#${nameKeyOf(name)}` }, ConsistentRead: true }),
+    );
+    const { Item: connection } = await aws.document.send(
+      new GetCommand({
+        TableName,
+        Key: { pk: `CONN#${String(nameItem?.connectionId)}` },
+        ConsistentRead: true,
+      }),
+    );
+    shards.set(name, Number(connection?.shard));
+  }
+  return shards;
+}
+
+/** A chat event as the broadcaster's DLQ holds it (the original EventBridge envelope). */
+export interface DeadChatEvent {
+  id: string;
+  detail: { audience: { kind: string; shard?: number }; frames: { text?: string }[] };
+}
+
+/** The (text, recipient) pairs a set of dead-lettered shard events would have delivered. */
+export function pairsOf(events: readonly DeadChatEvent[], shards: ReadonlyMap<string, number>): string[] {
+  const pairs: string[] = [];
+  for (const event of events) {
+    for (const [name, shard] of shards) {
+      if (event.detail.audience.kind !== 'shard' || event.detail.audience.shard !== shard) continue;
+      for (const frame of event.detail.frames) pairs.push(`${frame.text} -> ${name}`);
+    }
+  }
+  return pairs.sort();
+}
+
+/** The idempotency records still INPROGRESS: locks left by invocations that never finished. */
+export async function inProgressRecords(
+  stack: LocalStack,
+  aws: StackClients,
+): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await aws.document.send(
+    new ScanCommand({ TableName: output(stack, 'IdempotencyTableName'), ConsistentRead: true }),
+  );
+  return Items.filter((item) => item.status === 'INPROGRESS');
 }
