@@ -43,21 +43,6 @@ export async function converse(
   return { accepted, refused };
 }
 
-/** Waits until every client holds at least one copy of every text (event-driven; generous timeout). */
-export async function everyoneHasEverything(
-  clients: readonly ChatClient[],
-  texts: readonly string[],
-  timeoutMs = FRAME_TIMEOUT_MS * 3,
-): Promise<void> {
-  await Promise.all(
-    clients.flatMap((client) =>
-      texts.map((text) =>
-        client.waitFor((f) => f.type === 'public' && f.text === text, { timeoutMs, what: `"${text}"` }),
-      ),
-    ),
-  );
-}
-
 export interface Accounting {
   /** (text, recipient) pairs that never arrived. */
   lost: string[];
@@ -126,11 +111,13 @@ export async function sendAll(
   return texts;
 }
 
-/** Frames the gateway sent when a route's Lambda failed (no error frame of the chat: an outage). */
-export function internalErrors(clients: readonly ChatClient[]): number {
-  return clients.reduce(
-    (sum, client) => sum + client.matching((f) => f.message === 'Internal server error').length,
-    0,
+/**
+ * The senders that got the gateway's `Internal server error` frame (a route's Lambda failed: an
+ * outage, not a chat error) after their marks (`client.mark()` per client, in order).
+ */
+export function internalErrors(clients: readonly ChatClient[], marks: readonly number[]): string[] {
+  return clients.flatMap((client, i) =>
+    client.matching((f) => f.message === 'Internal server error', marks[i] ?? 0).map(() => client.label),
   );
 }
 
