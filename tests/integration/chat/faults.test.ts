@@ -239,7 +239,10 @@ describe('a broadcaster invocation timing out (Sandbox.Timedout)', () => {
     const result = await dyingBroadcasts({ lambdaTimeout: 0.25, lambdaFaultAfterMs: 40 }, 'timeout');
 
     expect(result.stats.faults.lambdaTimeouts).toBeGreaterThan(0);
-    expect(result.stats.lambda.timeouts).toBe(result.stats.faults.lambdaTimeouts);
+    // The injector counts its decisions; an invocation that finished before the fault's moment
+    // did not time out.
+    expect(result.stats.lambda.timeouts).toBeGreaterThan(0);
+    expect(result.stats.lambda.timeouts).toBeLessThanOrEqual(result.stats.faults.lambdaTimeouts);
     expectLostOnlyToTheDlq(result);
   });
 });
