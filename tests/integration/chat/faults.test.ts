@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import type { FaultOptions } from '../../../local/faults';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { type StackClients, stackClients } from '../helpers/aws';
+import { ChatClient, settle } from '../helpers/chat-client';
+import {
+  account,
+  converse,
+  type DeadChatEvent,
+  inProgressRecords,
+  internalErrors,
+  pairsOf,
+  queueMessages,
+  sendAll,
+  shardsOf,
+} from '../helpers/fault-accounting';
+
+// Starting the stack builds the functions; cold starts take seconds on a busy 2-core box.
+jest.setTimeout(180_000);
+
+/**
+ * Exact-once accounting per (message, recipient) on the real template.yaml while the local stack
+ * injects one kind of AWS failure into a share of calls. docs/protocol.md: delivery is at least
+ * once and clients drop a repeated `id`; docs/architecture.md: the only duplicates are those of a
+ * broadcast that failed part-way and was retried whole.
+ */
+
+const NAMES = ['ada', 'bob', 'cyd', 'dee', 'eve'];
+const MESSAGES_PER_CLIENT = 8;
+
+// One stack for the file (starting one costs tens of seconds under load). The injector reads its
+// shares on every call, so each describe turns on its own fault; every test asserts the fault
+// actually struck (stats().faults), so a share that is not read cannot make a test pass.
+const shares: FaultOptions = { lambdaFaultFunctions: ['BroadcasterFunction'] };
+const FAULT_KINDS = [
+  'dynamoDbThrottle',
+  'postToConnection429',
+  'postToConnection500',
+  'putEventsEntryFailure',
+  'lambdaCrash',
+  'lambdaTimeout',
+] as const;
+const faultsOff = () => {
+  for (const kind of FAULT_KINDS) shares[kind] = 0;
+};
+
+let stack: LocalStack;
+let aws: StackClients;
+let clients: ChatClient[];
+
+beforeAll(async () => {
+  faultsOff();
+  stack = await startLocalStack({
+    templatePath: 'template.yaml',
+    port: 0,
+    ttlSweepIntervalMs: 0,
+    // Every post takes a while, so a Lambda fault some ms into the handler lands mid fan-out.
+    callbackLatencyMs: 20,
+    asyncRetryDelaysMs: [300, 600],
+    eventRetryDelaysMs: [100, 200, 400],
+    faults: shares,
+  });
+  aws = stackClients(stack);
+  clients = await Promise.all(NAMES.map((name) => ChatClient.connect(stack.webSocketUrl(), name)));
+  for (const [i, client] of clients.entries()) {
+    expect(await client.setName(NAMES[i])).toEqual({ type: 'name', name: NAMES[i] });
+  }
+  await settle(stack, clients);
+});
+
+afterAll(async () => {
+  faultsOff();
+  for (const client of clients ?? []) client.ws.terminate();
+  aws?.destroy();
+  await stack?.stop();
+});
+
+beforeEach(() => {
+  faultsOff();
+  stack.resetStats();
+});
+
+/** The dead letters of the template's two DLQs, read (and hidden) with the real SQS SDK. */
+const deadLetters = async () => ({
+  broadcaster: await queueMessages(stack, aws, 'BroadcasterDeadLetterQueueName'),
+  eventDelivery: await queueMessages(stack, aws, 'EventDeliveryDeadLetterQueueName'),
+});
+
+/** Talks with the fault on (each sender waits for its own copy), then waits until all is delivered. */
+async function conversationUnderFault(fault: Partial<FaultOptions>, tag: string) {
+  const marks = clients.map((client) => client.mark());
+  Object.assign(shares, fault);
+  const conversation = await converse(clients, MESSAGES_PER_CLIENT, tag);
+  // Event-driven: the stack is quiet (every retry done) and every client read what was posted.
+  await settle(stack, clients);
+  faultsOff();
+  return {
+    conversation,
+    stats: stack.stats(),
+    ledger: account(clients, conversation.accepted),
+    failedSenders: internalErrors(clients, marks),
+  };
+}
+
+const exactlyOnce = { lost: [], duplicated: [], idMismatch: [] };
+
+describe('DynamoDB throttling (ProvisionedThroughputExceeded) on a share of item calls', () => {
+  it('is retried by the SDK: every message reaches every member, no dead letter', async () => {
+    const { conversation, stats, ledger } = await conversationUnderFault({ dynamoDbThrottle: 0.1 }, 'ddb');
+
+    expect(stats.faults.dynamoDbThrottled).toBeGreaterThan(0);
+    // The SDK's 3 attempts absorb a 10% share; a request that still failed is refused visibly
+    // (API Gateway's Internal server error frame to the sender).
+    expect(conversation.refused.length).toBeLessThanOrEqual(1);
+    // A broadcaster whose DynamoDB call still failed is retried whole by Lambda: the one
+    // documented duplicate (same id), and only then.
+    const failedBroadcasts = stats.functions.BroadcasterFunction?.errors ?? 0;
+    if (failedBroadcasts === 0) expect(ledger).toEqual(exactlyOnce);
+    else {
+      expect(ledger).toMatchObject({ lost: [], idMismatch: [] });
+      for (const { copies } of ledger.duplicated) expect(copies).toBeLessThanOrEqual(1 + failedBroadcasts);
+    }
+    expect(stats.lambda).toMatchObject({ timeouts: 0, deadLetters: 0 });
+    expect(await deadLetters()).toEqual({ broadcaster: [], eventDelivery: [] });
+  });
+});
+
+describe('@connections answering 429 and 500 to a share of posts', () => {
+  it('backs off and retries each post: every message reaches every member exactly once', async () => {
+    const { conversation, stats, ledger } = await conversationUnderFault(
+      { postToConnection429: 0.15, postToConnection500: 0.08 },
+      'post',
+    );
+
+    expect(stats.faults.postToConnection429).toBeGreaterThan(0);
+    expect(stats.faults.postToConnection500).toBeGreaterThan(0);
+    expect(conversation.refused).toEqual([]);
+    // A post that fails its whole retry budget (5xx: 3 attempts) fails the invocation, and the
+    // broadcast is retried whole: only then may a member get a second copy (same id).
+    const failedBroadcasts = stats.functions.BroadcasterFunction?.errors ?? 0;
+    if (failedBroadcasts === 0) expect(ledger).toEqual(exactlyOnce);
+    else {
+      expect(ledger).toMatchObject({ lost: [], idMismatch: [] });
+      for (const { copies } of ledger.duplicated) expect(copies).toBeLessThanOrEqual(1 + failedBroadcasts);
+    }
+    expect(await deadLetters()).toEqual({ broadcaster: [], eventDelivery: [] });
+  });
+});
+
+describe('PutEvents answering InternalFailure for a share of entries', () => {
+  it('resends only the failed entries: every message reaches every member exactly once', async () => {
+    const { conversation, stats, ledger, failedSenders } = await conversationUnderFault(
+      { putEventsEntryFailure: 0.15 },
+      'put',
+    );
+
+    expect(stats.faults.putEventsEntriesFailed).toBeGreaterThan(0);
+    // An entry resent although it had been accepted would be a second event (another envelope
+    // id, which idempotency cannot catch) and a second copy here.
+    expect(ledger.duplicated).toEqual([]);
+    expect(ledger.idMismatch).toEqual([]);
+    expect(await deadLetters()).toEqual({ broadcaster: [], eventDelivery: [] });
+    if (failedSenders.length === 0) {
+      expect(ledger.lost).toEqual([]);
+      // Each accepted entry is delivered once: resent entries are the failed ones only.
+      expect(stats.eventBridge.entries - stats.eventBridge.failedEntries).toBe(stats.eventBridge.deliveries);
+    } else {
+      // An entry failing its 4 attempts (0.15^4 per shard entry) fails sendPublic with an
+      // Internal server error after the other shards' entries were published: the message
+      // reaches some members and never the others, and no DLQ holds it (reported, not fixed
+      // here: src/delivery belongs to another change). Only that sender's messages may be missing.
+      for (const pair of ledger.lost) expect(failedSenders).toContain(pair.split(': ')[1]?.split(' says')[0]);
+    }
+    expect(conversation.accepted.length + conversation.refused.length).toBe(
+      NAMES.length * MESSAGES_PER_CLIENT,
+    );
+  });
+});
+
+/**
+ * A broadcaster invocation that dies (crash or timeout) after Powertools saved its INPROGRESS
+ * record leaves that record behind, locked until `in_progress_expiration`: the invocation's start
+ * plus its remaining time (registerLambdaContext), i.e. the function's Timeout (60 s). Lambda's
+ * async retries that come before that fail with IdempotencyAlreadyInProgressError and the event
+ * goes to the Broadcaster DLQ. The local stack retries after 300 and 600 ms here (1 and 2 s by
+ * default), so every event whose lock was left ends in the DLQ; on AWS the retries come about 1
+ * and 3 minutes later, after the lock expired, and would deliver it (late). What is asserted is
+ * today's behaviour on the local stack: every (message, recipient) pair is delivered exactly once
+ * or its event is in the DLQ, nothing else is lost, and the DLQ holds exactly the locked events.
+ */
+async function dyingBroadcasts(fault: Partial<FaultOptions>, tag: string) {
+  const shards = await shardsOf(stack, aws, NAMES);
+  const marks = clients.map((client) => client.mark());
+  const earlierLocks = new Set((await inProgressRecords(stack, aws)).map((lock) => lock.id));
+  Object.assign(shares, fault);
+  const texts = await sendAll(clients, 3, tag);
+  await settle(stack, clients);
+  faultsOff();
+  const stats = stack.stats();
+  const ledger = account(clients, texts);
+  const dead = await deadLetters();
+  const locks = (await inProgressRecords(stack, aws)).filter((lock) => !earlierLocks.has(lock.id));
+  return { texts, stats, ledger, dead, locks, shards, failedSenders: internalErrors(clients, marks) };
+}
+
+/** Powertools' idempotency key hash of an event (md5, base64, of the JSON of its `id`). */
+const idempotencyHashOf = (eventId: string): string =>
+  createHash('md5').update(JSON.stringify(eventId)).digest('base64');
+
+function expectLostOnlyToTheDlq(result: Awaited<ReturnType<typeof dyingBroadcasts>>) {
+  const { ledger, dead, locks, shards, stats, failedSenders } = result;
+  // The API side is not touched by these faults: every message was published.
+  expect(failedSenders).toEqual([]);
+  expect(stats.eventBridge.failedEntries).toBe(0);
+  // Exactly the pairs of the dead-lettered events are missing; everything else arrived once.
+  expect(ledger.lost.sort()).toEqual(pairsOf(dead.broadcaster as DeadChatEvent[], shards));
+  expect(ledger.duplicated).toEqual([]);
+  expect(ledger.idMismatch).toEqual([]);
+  expect(dead.eventDelivery).toEqual([]);
+  // Every lock left is that of a dead-lettered event (an event whose every attempt died before
+  // saving its lock is dead-lettered with none).
+  expect(stats.lambda.deadLetters).toBe(dead.broadcaster.length);
+  const deadKeys = (dead.broadcaster as DeadChatEvent[]).map((event) => idempotencyHashOf(event.id));
+  for (const lock of locks) expect(deadKeys).toContain(String(lock.id).split('#')[1]);
+  for (const lock of locks) {
+    // The lock lasts the invocation's remaining time (at most the 60 s Timeout) from its start,
+    // which is `expiration` (seconds) minus the 2 h record lifetime: a later retry would proceed.
+    const startedMs = (Number(lock.expiration) - 2 * 60 * 60) * 1000;
+    const lockMs = Number(lock.in_progress_expiration) - startedMs;
+    expect(lockMs).toBeGreaterThan(50_000);
+    expect(lockMs).toBeLessThanOrEqual(61_000);
+  }
+}
+
+describe('a broadcaster environment killed in the middle of a fan-out', () => {
+  it('delivers every message to every member exactly once, except the events its lock sends to the DLQ', async () => {
+    const result = await dyingBroadcasts({ lambdaCrash: 0.25, lambdaFaultAfterMs: 40 }, 'crash');
+
+    expect(result.stats.faults.lambdaCrashes).toBeGreaterThan(0);
+    expectLostOnlyToTheDlq(result);
+  });
+});
+
+describe('a broadcaster invocation timing out (Sandbox.Timedout)', () => {
+  it('delivers every message to every member exactly once, except the events its lock sends to the DLQ', async () => {
+    const result = await dyingBroadcasts({ lambdaTimeout: 0.25, lambdaFaultAfterMs: 40 }, 'timeout');
+
+    expect(result.stats.faults.lambdaTimeouts).toBeGreaterThan(0);
+    // The injector counts its decisions; an invocation that finished before the fault's moment
+    // did not time out.
+    expect(result.stats.lambda.timeouts).toBeGreaterThan(0);
+    expect(result.stats.lambda.timeouts).toBeLessThanOrEqual(result.stats.faults.lambdaTimeouts);
+    expectLostOnlyToTheDlq(result);
+  });
+});
