@@ -260,30 +260,23 @@ export class DynamoDbConnectionStore implements ConnectionStore {
 
   async listMembers(nowSeconds: number): Promise<string[]> {
     const names: string[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: MEMBERS_INDEX,
-          KeyConditionExpression: '#memberList = :members',
-          ExpressionAttributeNames: { '#memberList': 'memberList' },
-          ExpressionAttributeValues: { ':members': MEMBER_LIST },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        // TTL deletion lags expiry by hours: an expired claim is no longer a member.
-        if (Number(item.expiresAt) > nowSeconds && typeof item.name === 'string') names.push(item.name);
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for await (const name of this.#liveMembers(nowSeconds, () => undefined)) names.push(name);
     return names;
   }
 
   /** One Query with `Limit`, read further only while expired claims kept it from deciding. */
   async listMembersUpTo(nowSeconds: number, max: number): Promise<{ names: string[]; more: boolean }> {
     const names: string[] = [];
+    // One more than max is enough to know the list is longer than max.
+    for await (const name of this.#liveMembers(nowSeconds, () => max + 1 - names.length)) {
+      if (names.length === max) return { names, more: true };
+      names.push(name);
+    }
+    return { names, more: false };
+  }
+
+  /** Unexpired members from the Members index, page by page; `limit` sizes the next page. */
+  async *#liveMembers(nowSeconds: number, limit: () => number | undefined): AsyncGenerator<string> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
@@ -293,19 +286,16 @@ export class DynamoDbConnectionStore implements ConnectionStore {
           KeyConditionExpression: '#memberList = :members',
           ExpressionAttributeNames: { '#memberList': 'memberList' },
           ExpressionAttributeValues: { ':members': MEMBER_LIST },
-          // One more than max is enough to know the list is longer than max.
-          Limit: max + 1 - names.length,
+          Limit: limit(),
           ExclusiveStartKey,
         }),
       );
       for (const item of page.Items ?? []) {
-        if (Number(item.expiresAt) <= nowSeconds || typeof item.name !== 'string') continue;
-        if (names.length === max) return { names, more: true };
-        names.push(item.name);
+        // TTL deletion lags expiry by hours: an expired claim is no longer a member.
+        if (Number(item.expiresAt) > nowSeconds && typeof item.name === 'string') yield item.name;
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    return { names, more: false };
   }
 
   async *connectionPages(shard: number): AsyncGenerator<string[]> {
