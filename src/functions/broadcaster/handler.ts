@@ -47,9 +47,16 @@ const fanOut = new FanOut({
   concurrency: config.SEND_CONCURRENCY,
   presenceFullListMax: config.PRESENCE_FULL_LIST_MAX,
   onGone: async (connectionId, detail) => {
-    logger.info('Pruning stale connection', { staleConnectionId: connectionId });
-    // Same code path as $disconnect: delete the connection and its name, tell the others.
-    await chat.goneOnDelivery(connectionId, detail.correlationId);
+    // Same code path as $disconnect, except for a connection still inside its connect window.
+    const pruned = await chat.goneOnDelivery(connectionId, detail.correlationId);
+    logger.info(
+      pruned
+        ? 'Pruned stale connection'
+        : 'Kept a connection the post found gone (connecting, or already removed)',
+      {
+        staleConnectionId: connectionId,
+      },
+    );
   },
 });
 
