@@ -8,7 +8,7 @@ import {
   WebSocketGateway,
 } from './apigateway';
 import { buildFunctions } from './build';
-import { type LocalDynamoDb, startDynamoDb } from './dynamodb';
+import { type DynamoDbStats, type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { type AwsCallStats, type AwsEndpointOptions, startAwsEndpoint } from './endpoint';
 import { EventBridgeService, type EventBridgeStats, type EventSummary } from './eventbridge';
 import { FaultInjector, type FaultOptions, type FaultStats } from './faults';
@@ -75,6 +75,8 @@ export interface StackStats {
   functions: Record<string, FunctionStats>;
   /** Failures injected through `faults`, per kind. */
   faults: FaultStats;
+  /** Requests dynalite served and items the local TTL sweep deleted. */
+  dynamodb: DynamoDbStats;
 }
 
 export interface LocalStack {
@@ -209,7 +211,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     awsServices.eventBridge = eventBridge;
     awsServices.sqs = sqs;
 
-    const services: LocalService<unknown>[] = [gateway, endpoint, eventBridge, sqs, lambda, faults];
+    const services: LocalService<unknown>[] = [gateway, endpoint, eventBridge, sqs, lambda, faults, dynamodb];
     const apiFor = (apiLogicalId?: string) => {
       const api = apiLogicalId
         ? model.webSocketApis.find((candidate) => candidate.logicalId === apiLogicalId)
@@ -248,6 +250,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         lambda: lambda.stats(),
         functions: lambda.functionStats(),
         faults: faults.stats(),
+        dynamodb: dynamodb.stats(),
       }),
       resetStats: () => {
         for (const service of services) service.resetStats();

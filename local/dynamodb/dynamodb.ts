@@ -23,6 +23,7 @@ import {
   writeError,
   writeJson,
 } from '../aws-json';
+import type { LocalService } from '../service';
 import { DYNALITE_OPERATIONS, TTL_OPERATIONS } from './unsupported';
 
 /** The parts of the stack model's TableModel this module needs. */
@@ -41,7 +42,13 @@ export interface StartDynamoDbOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface LocalDynamoDb {
+/** What dynalite was asked, and what the local TTL sweep removed, since the last resetStats(). */
+export interface DynamoDbStats {
+  requests: number;
+  ttlItemsDeleted: number;
+}
+
+export interface LocalDynamoDb extends LocalService<DynamoDbStats> {
   /** dynalite's own address (with the local TTL operations), for tools and table setup. */
   endpoint: string;
   /** Serves one DynamoDB JSON request whose body has not been read yet. */
@@ -52,6 +59,8 @@ export interface LocalDynamoDb {
   sweepExpiredItems(nowSeconds?: number): Promise<number>;
   close(): Promise<void>;
 }
+
+const zeroStats = (): DynamoDbStats => ({ requests: 0, ttlItemsDeleted: 0 });
 
 const DIALECT: AwsJsonDialect = {
   targetPrefix: 'DynamoDB_20120810.',
@@ -150,12 +159,16 @@ export async function startDynamoDb(
   let closing = false;
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
+  let counters = zeroStats();
+  const idle = (): Promise<void> =>
+    inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
   const settled = (): void => {
     inFlight -= 1;
     if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
   const toDynalite = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight += 1;
+    counters.requests += 1;
     let done = false;
     const finish = (): void => {
       if (done) return;
@@ -284,6 +297,7 @@ export async function startDynamoDb(
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     }
+    counters.ttlItemsDeleted += deleted;
     return deleted;
   }
 
@@ -307,6 +321,11 @@ export async function startDynamoDb(
     handleRequest,
     ttlAttributes: () => new Map(ttl),
     sweepExpiredItems,
+    stats: () => ({ ...counters }),
+    resetStats: () => {
+      counters = zeroStats();
+    },
+    drain: idle,
     async close() {
       if (timer) clearInterval(timer);
       await sweeping;

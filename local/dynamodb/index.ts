@@ -1,2 +1,8 @@
-export { type DynamoTable, type LocalDynamoDb, type StartDynamoDbOptions, startDynamoDb } from './dynamodb';
+export {
+  type DynamoDbStats,
+  type DynamoTable,
+  type LocalDynamoDb,
+  type StartDynamoDbOptions,
+  startDynamoDb,
+} from './dynamodb';
 export { DYNALITE_OPERATIONS } from './unsupported';

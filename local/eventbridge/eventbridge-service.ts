@@ -1,3 +1,6 @@
+// The EventBridge API surface (buses, rules, targets, PutEvents over the AWS JSON protocol) and its
+// stats. A little over ~400 lines: the request validation for each operation follows AWS's own
+// error messages one by one; PutEvents limits (put-events.ts) and delivery (deliveries.ts) are apart.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { awsJsonService, isRecord, type JsonObject } from '../aws-json';

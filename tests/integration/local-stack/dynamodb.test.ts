@@ -116,3 +116,36 @@ describe('the local DynamoDB closing with requests in flight', () => {
     }
   });
 });
+
+describe('the local DynamoDB as a service of the stack', () => {
+  it('counts the requests it served and the items the TTL sweep deleted, until resetStats()', async () => {
+    const dynamodb = await startDynamoDb({ tables: [table] }, { ttlSweepIntervalMs: 0 });
+    const client = new DynamoDBClient({
+      endpoint: dynamodb.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    try {
+      dynamodb.resetStats();
+      const past = Math.floor(Date.now() / 1000) - 60;
+      await client.send(
+        new PutItemCommand({
+          TableName: table.tableName,
+          Item: { pk: { S: 'expired' }, expiresAt: { N: String(past) } },
+        }),
+      );
+      await client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: 'expired' } } }));
+      await dynamodb.drain();
+      expect(dynamodb.stats().requests).toBe(2);
+
+      await expect(dynamodb.sweepExpiredItems()).resolves.toBe(1);
+      expect(dynamodb.stats().ttlItemsDeleted).toBe(1);
+
+      dynamodb.resetStats();
+      expect(dynamodb.stats()).toEqual({ requests: 0, ttlItemsDeleted: 0 });
+    } finally {
+      client.destroy();
+      await dynamodb.close();
+    }
+  });
+});
