@@ -1,6 +1,7 @@
-// The EventBridge API surface (buses, rules, targets, PutEvents over the AWS JSON protocol) and its
-// stats. A little over ~400 lines: the request validation for each operation follows AWS's own
-// error messages one by one; PutEvents limits (put-events.ts) and delivery (deliveries.ts) are apart.
+// The EventBridge API the stack serves (PutEvents, the read-only bus and rule operations,
+// TestEventPattern) and its stats. A little over ~400 lines on purpose: the stats type and the
+// operation table read best next to the operations; PutEvents limits (put-events.ts) and target
+// delivery (deliveries.ts) already live apart.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { awsJsonService, isRecord, type JsonObject } from '../aws-json';
