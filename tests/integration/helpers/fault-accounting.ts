@@ -3,7 +3,7 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../../local/stack';
 import { nameKeyOf } from '../../../src/chat/rules';
 import { output, type StackClients } from './aws';
-import { type ChatClient, FRAME_TIMEOUT_MS, type Frame } from './chat-client';
+import type { ChatClient, Frame } from './chat-client';
 
 /** What one conversation under faults produced, message by message and recipient by recipient. */
 export interface Conversation {
@@ -22,7 +22,8 @@ export async function converse(
   clients: readonly ChatClient[],
   perClient: number,
   tag: string,
-  timeoutMs = FRAME_TIMEOUT_MS * 3,
+  // A whole conversation under faults: longer than one frame's wait, inside jest's 120 s.
+  timeoutMs = 100_000,
 ): Promise<Conversation> {
   const accepted: string[] = [];
   const refused: string[] = [];
