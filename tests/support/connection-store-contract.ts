@@ -134,6 +134,44 @@ export const describeConnectionStore = (
       await expect(store.listMembersUpTo(NOW_SECONDS, 5)).resolves.toMatchObject({ more: false });
     });
 
+    it('puts a connection only where there is none, keeping the record it found', async () => {
+      const first = connection('c1=', 1);
+      await expect(store.putConnectionIfAbsent(first)).resolves.toBe(true);
+      await expect(store.putConnectionIfAbsent(connection('c1=', 2))).resolves.toBe(false);
+
+      await expect(store.getConnection('c1=')).resolves.toEqual(first);
+    });
+
+    it('deletes a connection on condition only when it was recorded before the given time', async () => {
+      const connectedAt = NOW_SECONDS * 1000;
+      await store.putConnection(connection('young=', 0, { connectedAt }));
+
+      await expect(store.deleteConnection('young=', connectedAt)).resolves.toBeUndefined();
+      await expect(store.getConnection('young=')).resolves.toBeDefined();
+      await expect(store.deleteConnection('young=', connectedAt + 1)).resolves.toMatchObject({
+        connectionId: 'young=',
+      });
+      await expect(store.getConnection('young=')).resolves.toBeUndefined();
+    });
+
+    it('takes rate-limit tokens with conditional steps: restart when full, advance within the tolerance', async () => {
+      const now = NOW_SECONDS * 1000;
+      await store.putConnection(connection('talker=', 0));
+      const restart = { bucket: 'public', kind: 'restart', before: now, tat: now + 500 } as const;
+      const advance = { bucket: 'public', kind: 'advance', from: now, upTo: now + 1000, by: 500 } as const;
+
+      await expect(store.stepBucket('talker=', restart)).resolves.toBe(true);
+      // The bucket is no longer full: a second restart is refused, an advance is taken twice, then
+      // its TAT is past `upTo` and the third is refused.
+      await expect(store.stepBucket('talker=', restart)).resolves.toBe(false);
+      await expect(store.stepBucket('talker=', advance)).resolves.toBe(true);
+      await expect(store.stepBucket('talker=', advance)).resolves.toBe(true);
+      await expect(store.stepBucket('talker=', advance)).resolves.toBe(false);
+      // Buckets are separate, and a connection without a record takes no token.
+      await expect(store.stepBucket('talker=', { ...restart, bucket: 'private' })).resolves.toBe(true);
+      await expect(store.stepBucket('nobody=', restart)).resolves.toBe(false);
+    });
+
     it('pages the connection ids of one shard, and nothing else', async () => {
       for (let i = 0; i < 25; i++) await store.putConnection(connection(`conn-${i}=`, i % 2));
       await store.claimName(claim('kim', 'conn-1='), NOW_SECONDS);
