@@ -50,7 +50,8 @@ export class FaultOptionsError extends RangeError {
   override readonly name = 'FaultOptionsError';
 }
 
-const SHARES = [
+/** The options that are shares of calls (0 to 1), one per kind of failure. */
+export const FAULT_SHARES = [
   'dynamoDbThrottle',
   'postToConnection429',
   'postToConnection500',
@@ -88,7 +89,7 @@ export class FaultInjector implements LocalService<FaultStats> {
   private readonly random: () => number;
 
   constructor(private readonly options: FaultOptions = {}) {
-    for (const name of SHARES) {
+    for (const name of FAULT_SHARES) {
       const share = options[name];
       if (share !== undefined && !(Number.isFinite(share) && share >= 0 && share <= 1)) {
         throw new FaultOptionsError(`fault ${name} must be a share between 0 and 1, got ${String(share)}`);

@@ -1,4 +1,5 @@
 export {
+  FAULT_SHARES,
   FaultInjector,
   type FaultOptions,
   FaultOptionsError,

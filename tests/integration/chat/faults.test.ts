@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FaultOptions } from '../../../local/faults';
+import { FAULT_SHARES, type FaultOptions } from '../../../local/faults';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { type StackClients, stackClients } from '../helpers/aws';
 import { ChatClient, settle } from '../helpers/chat-client';
@@ -32,16 +32,8 @@ const MESSAGES_PER_CLIENT = 8;
 // shares on every call, so each describe turns on its own fault; every test asserts the fault
 // actually struck (stats().faults), so a share that is not read cannot make a test pass.
 const shares: FaultOptions = { lambdaFaultFunctions: ['BroadcasterFunction'] };
-const FAULT_KINDS = [
-  'dynamoDbThrottle',
-  'postToConnection429',
-  'postToConnection500',
-  'putEventsEntryFailure',
-  'lambdaCrash',
-  'lambdaTimeout',
-] as const;
 const faultsOff = () => {
-  for (const kind of FAULT_KINDS) shares[kind] = 0;
+  for (const kind of FAULT_SHARES) shares[kind] = 0;
 };
 
 let stack: LocalStack;
