@@ -11,6 +11,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ClientPool } from './lib/client-pool';
 import { coldStartStage } from './lib/cold-start-stage';
 import { actionCosts, messageCosts, PRICE_SHEET } from './lib/cost-stage';
+import { type CurveResult, runCurve } from './lib/curve';
 import { writeDerivedTemplate } from './lib/derived-template';
 import { measureFloor } from './lib/floor';
 import { type BenchResults, renderReport } from './lib/report';
@@ -27,7 +28,7 @@ import {
 import { type BenchStack, startBenchStack } from './lib/stack-adapter';
 
 const ROOT = path.resolve(__dirname, '..');
-const STAGES = ['cold', 'floor', 'latency', 'fanout', 'load'] as const;
+const STAGES = ['cold', 'floor', 'latency', 'curve', 'fanout', 'load'] as const;
 type Stage = (typeof STAGES)[number];
 
 const int = (v: string) => {
@@ -68,6 +69,15 @@ const program = new Command()
   .option('--latency-senders <n>', 'clients that send, round robin', int, 10)
   .option('--latency-named <n>', 'how many latency clients set a name (joins cost O(n^2) frames)', int, 100)
   .option('--latency-seconds <n>', 'how long each latency run sends', num)
+  .option(
+    '--curve-clients <n>',
+    'connections in the frames/s curve (default: the first --latency-clients size; the curve runs at that size)',
+    int,
+  )
+  .option('--curve-loads <list>', 'offered frames/s of each curve step, ascending', list(num))
+  .option('--curve-seconds <n>', 'how long each curve step sends', num)
+  .option('--curve-p99 <ms>', 'the p99 a curve step must stay under to count as sustained', num, 100)
+  .option('--curve-stop-p99 <ms>', 'stop the curve after the first step whose p99 is above this', num, 1000)
   .option('--fanout-clients <list>', 'connections for the fan-out runs (ascending)', list(int))
   .option('--fanout-runs <n>', 'measured broadcasts per design and size (after one warm-up)', int)
   .option('--callback-latency <ms>', 'simulated PostToConnection round trip in every stage', int, 20)
@@ -90,6 +100,11 @@ interface Options {
   latencySenders: number;
   latencyNamed: number;
   latencySeconds?: number;
+  curveClients?: number;
+  curveLoads?: number[];
+  curveSeconds?: number;
+  curveP99: number;
+  curveStopP99: number;
   fanoutClients?: number[];
   fanoutRuns?: number;
   callbackLatency: number;
@@ -107,10 +122,16 @@ interface Options {
 /** Defaults sized to finish in under 10 minutes on the 2-core machine (docs/benchmarks.md says why). */
 function withDefaults(o: Options) {
   const q = o.quick;
+  const latencyClients = o.latencyClients ?? (q ? [20, 100] : [100, 1000]);
   return {
     ...o,
     stages: o.stages ?? [...STAGES],
-    latencyClients: o.latencyClients ?? (q ? [20, 100] : [100, 1000]),
+    latencyClients,
+    // Doubling steps: the stack saturates somewhere on the way and the curve stops one step later,
+    // so the steps past the knee cost nothing.
+    curveClients: o.curveClients ?? latencyClients[0] ?? 100,
+    curveLoads: o.curveLoads ?? (q ? [50, 100, 200, 400] : [100, 200, 400, 800, 1600, 3200, 6400]),
+    curveSeconds: o.curveSeconds ?? (q ? 3 : 8),
     latencyLoad: q && o.latencyLoad === 400 ? 100 : o.latencyLoad,
     latencyNamed: q && o.latencyNamed === 100 ? 20 : o.latencyNamed,
     latencySeconds: o.latencySeconds ?? (q ? 5 : 20),
@@ -198,12 +219,45 @@ async function main(): Promise<number> {
     // Latency and fan-out share one stack and one growing set of connections: 100 named clients,
     // then unnamed ones up to 1,000 (latency), then up to 10,000 (fan-out). Starting over for
     // each would repeat the join broadcasts and thousands of $connects.
-    const sharedStages = o.stages.filter((s) => s === 'latency' || s === 'fanout');
+    const sharedStages = o.stages.filter((s) => s === 'latency' || s === 'curve' || s === 'fanout');
     let shared: BenchStack | undefined;
     let connected = 0;
     const sharedStack = async () => {
       shared ??= await startBenchStack({ templatePath: derived.path, callbackLatencyMs: o.callbackLatency });
       return shared;
+    };
+
+    // The curve runs on the shared stack at --curve-clients connections: inside the latency stage
+    // right after the latency run of that size (before the audience grows), else on its own.
+    let curveDone = false;
+    const curveStage = () => {
+      curveDone = true;
+      return stage('curve', async () => {
+        const stack = await sharedStack();
+        const r: CurveResult = await runCurve(stack, pool, {
+          clients: o.curveClients,
+          alreadyConnected: connected,
+          named: o.latencyNamed,
+          loads: o.curveLoads,
+          secondsPerStep: o.curveSeconds,
+          payloadBytes: o.payloadBytes,
+          concurrency: o.connectConcurrency,
+          p99LimitMs: o.curveP99,
+          stopAboveP99Ms: o.curveStopP99,
+          onStep: (s) => {
+            log(
+              `curve: offered ${s.offeredFramesPerSecond} frames/s, delivered ${s.deliveredFramesPerSecond.toFixed(0)}, p50 ${s.latencyMs.p50.toFixed(0)} ms p99 ${s.latencyMs.p99.toFixed(0)} ms`,
+            );
+            if (s.failure)
+              results.failures.push(describeFailure(`curve ${s.offeredFramesPerSecond} frames/s`, s.failure));
+          },
+        });
+        connected = Math.max(connected, o.curveClients);
+        results.curve = r;
+        log(
+          `curve: sustained ${r.sustainedFramesPerSecond?.toFixed(0) ?? 'none'} frames/s with p99 under ${o.curveP99} ms`,
+        );
+      });
     };
 
     await stage('latency', async () => {
@@ -227,8 +281,10 @@ async function main(): Promise<number> {
           `latency: ${clients} clients p50 ${Number(r.latencyMs.p50).toFixed(1)} ms p99 ${Number(r.latencyMs.p99).toFixed(1)} ms, ${r.framesPerSecond.toFixed(0)} frames/s`,
         );
         if (r.failure) results.failures.push(describeFailure(`latency ${clients}`, r.failure));
+        if (clients === o.curveClients && o.stages.includes('curve')) await curveStage();
       }
     });
+    if (!curveDone && o.stages.includes('curve')) await curveStage();
 
     await stage('fanout', async () => {
       const stack = await sharedStack();

@@ -2,6 +2,7 @@
 import type { ColdStartEntry } from './cold-start-stage';
 import { type PRICES, REGION } from './cost';
 import type { ActionCost, MessageCost } from './cost-stage';
+import type { CurveResult } from './curve';
 import type { FloorResult } from './floor';
 import type { FanOutPoint, LatencyResult, LoadResult } from './scenarios';
 
@@ -22,6 +23,7 @@ export interface BenchResults {
   coldStart?: ColdStartEntry[];
   floor?: FloorResult[];
   latency?: LatencyResult[];
+  curve?: CurveResult;
   fanOut?: { callbackLatencyMs: number; points: FanOutPoint[] };
   actions?: { connections: number; callbackLatencyMs: number; costs: ActionCost[] };
   messageCosts?: MessageCost[];
@@ -92,6 +94,50 @@ export function renderReport(r: BenchResults): string {
               : '.'),
         )
         .join(' '),
+    );
+  }
+
+  if (r.curve?.steps.length) {
+    const c = r.curve;
+    out.push(
+      '',
+      `### 1b. Frames/s curve (${n(c.options.clients)} clients, ${c.senders} senders round robin, ${c.options.secondsPerStep} s per step)`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'offered frames/s',
+          'sent frames/s',
+          'delivered frames/s',
+          'msg/s',
+          'deliveries',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'lost',
+          'dup',
+        ],
+        c.steps.map((s) => [
+          n(s.offeredFramesPerSecond),
+          n(s.sentFramesPerSecond),
+          n(s.deliveredFramesPerSecond),
+          Number(s.messagesPerSecond.toFixed(2)),
+          n(s.delivered),
+          ms(s.latencyMs.p50),
+          ms(s.latencyMs.p95),
+          ms(s.latencyMs.p99),
+          s.lost,
+          s.duplicated,
+        ]),
+      ),
+    );
+    out.push(
+      '',
+      `Highest delivered frames/s with p99 under ${c.options.p99LimitMs} ms: **${c.sustainedFramesPerSecond === null ? 'none (no step stayed under it)' : n(c.sustainedFramesPerSecond)}**; the most any step delivered: ${n(c.peakDeliveredFramesPerSecond)} frames/s.` +
+        (c.stoppedEarly
+          ? ` Stopped after ${n(c.steps.at(-1)?.offeredFramesPerSecond ?? 0)}: ${c.stoppedEarly}.`
+          : ''),
     );
   }
 

@@ -22,7 +22,7 @@ export interface ConnectResult {
 
 const NAMING_BATCH = 20;
 
-async function openClients(
+export async function openClients(
   stack: BenchStack,
   pool: ClientPool,
   count: number,
@@ -190,7 +190,11 @@ export interface LatencyResult {
  * Runs one send schedule on the client process, waits until the stack is quiet, then accounts for
  * every (message, recipient) pair and explains the first loss or duplicate, if any.
  */
-async function runAccounted(stack: BenchStack, pool: ClientPool, request: Parameters<ClientPool['run']>[0]) {
+export async function runAccounted(
+  stack: BenchStack,
+  pool: ClientPool,
+  request: Parameters<ClientPool['run']>[0],
+) {
   const before = stack.counts();
   const reply = await pool.run(request);
   await stack.drain();

@@ -1,0 +1,56 @@
+// The frames/s curve's verdicts: which step counts as sustained, and when the curve stops.
+import { stopReason, sustainedFramesPerSecond } from '../lib/curve';
+import type { LatencySummary } from '../lib/percentiles';
+
+const latency = (p99: number): LatencySummary => ({
+  count: 100,
+  min: 1,
+  p50: p99 / 2,
+  p95: p99 * 0.9,
+  p99,
+  max: p99,
+  mean: p99 / 2,
+});
+const step = (offered: number, delivered: number, p99: number, lost = 0) => ({
+  offeredFramesPerSecond: offered,
+  deliveredFramesPerSecond: delivered,
+  latencyMs: latency(p99),
+  lost,
+  duplicated: 0,
+});
+
+describe('sustainedFramesPerSecond', () => {
+  it('names the highest delivered frames/s among the steps whose p99 stayed under the limit', () => {
+    const steps = [step(100, 99, 40), step(200, 198, 80), step(400, 380, 140), step(800, 450, 3000)];
+    expect(sustainedFramesPerSecond(steps, 100)).toBe(198);
+    expect(sustainedFramesPerSecond(steps, 150)).toBe(380);
+  });
+
+  it('is null when no step stayed under the limit', () => {
+    expect(sustainedFramesPerSecond([step(100, 100, 180), step(200, 111, 2500)], 100)).toBeNull();
+  });
+
+  it('does not count a step that lost frames, however fast it was', () => {
+    expect(sustainedFramesPerSecond([step(100, 99, 40), step(200, 190, 60, 3)], 100)).toBe(99);
+  });
+
+  it('does not count a step with no latency samples (NaN p99)', () => {
+    expect(sustainedFramesPerSecond([step(100, 0, Number.NaN)], 100)).toBeNull();
+  });
+});
+
+describe('stopReason', () => {
+  it('goes on while p99 stays under the stop threshold', () => {
+    expect(stopReason(step(400, 390, 900), 1000)).toBeUndefined();
+  });
+
+  it('stops once p99 is above the stop threshold, saying it is saturated', () => {
+    expect(stopReason(step(800, 450, 2500), 1000)).toMatch(
+      /p99 2500 ms above 1000 ms at 800 offered frames\/s: saturated/,
+    );
+  });
+
+  it('stops on a lost frame', () => {
+    expect(stopReason(step(200, 190, 50, 1), 1000)).toMatch(/lost or duplicated/);
+  });
+});
