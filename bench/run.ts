@@ -12,8 +12,9 @@ import { ClientPool } from './lib/client-pool';
 import { coldStartStage } from './lib/cold-start-stage';
 import { actionCosts, messageCosts, PRICE_SHEET } from './lib/cost-stage';
 import { type CurveResult, runCurve } from './lib/curve';
-import { writeDerivedTemplate } from './lib/derived-template';
+import { readDeliveryParameters, writeDerivedTemplate } from './lib/derived-template';
 import { measureFloor } from './lib/floor';
+import { projectionFrom } from './lib/projection';
 import { type BenchResults, renderReport } from './lib/report';
 import {
   type DeliveryFailure,
@@ -161,7 +162,16 @@ async function main(): Promise<number> {
   const o = withDefaults(program.parse().opts<Options>());
   if (o.render) {
     // Re-print a results file's tables (e.g. for docs/benchmarks.md) without measuring anything.
-    console.log(renderReport(JSON.parse(readFileSync(o.render, 'utf8')) as BenchResults));
+    const earlier = JSON.parse(readFileSync(o.render, 'utf8')) as BenchResults;
+    // Files from before the projection existed get it from their CPU per post and today's template.
+    if (!earlier.projection && earlier.fanOut?.points.length) {
+      const projection = projectionFrom({
+        points: earlier.fanOut.points,
+        ...readDeliveryParameters(path.join(ROOT, 'template.yaml')),
+      });
+      if (projection) earlier.projection = projection;
+    }
+    console.log(renderReport(earlier));
     return 0;
   }
   const started = new Date();
@@ -358,6 +368,14 @@ async function main(): Promise<number> {
     rmSync(path.dirname(derived.path), { recursive: true, force: true });
   }
 
+  if (results.fanOut?.points.length) {
+    // On paper, from this run's CPU per post: what Lambda would make of 10,000 and 100,000 recipients.
+    const projection = projectionFrom({
+      points: results.fanOut.points,
+      ...readDeliveryParameters(path.join(ROOT, 'template.yaml')),
+    });
+    if (projection) results.projection = projection;
+  }
   results.meta.durationMs = Math.round(performance.now() - t0);
   console.log(renderReport(results));
   if (o.write) {

@@ -71,3 +71,24 @@ export function writeDerivedTemplate(templatePath: string, naiveDir: string): De
   writeFileSync(out, String(doc));
   return { path: out, broadcasterId, chatApiId };
 }
+
+/**
+ * The template's delivery settings, for the projection: `ShardCount` (parallel deliveries) and
+ * `SendConcurrency` (posts in flight per delivery), each undefined when the template lacks it.
+ */
+export function readDeliveryParameters(templatePath: string): {
+  shardCount?: number;
+  sendConcurrency?: number;
+} {
+  const doc = parseDocument(readFileSync(templatePath, 'utf8'));
+  const num = (name: string) => {
+    const v = Number(doc.getIn(['Parameters', name, 'Default']));
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const shardCount = num('ShardCount');
+  const sendConcurrency = num('SendConcurrency');
+  return {
+    ...(shardCount !== undefined ? { shardCount } : {}),
+    ...(sendConcurrency !== undefined ? { sendConcurrency } : {}),
+  };
+}

@@ -120,8 +120,10 @@ export interface DesignMeasurement {
   design: string;
   cpuPerPostMs: number;
   sendConcurrency: number;
-  /** Parallel deliveries to project; the number that reaches the throttle is always added. */
+  /** Parallel deliveries to project; the number that reaches the throttle is added unless `fixed`. */
   parallelDeliveries: number[];
+  /** The design cannot run more deliveries than it has (the naive baseline is one invocation). */
+  fixed?: boolean;
 }
 
 /**
@@ -147,7 +149,7 @@ export function projectAll(
         },
         a,
       );
-      const counts = [...new Set([...d.parallelDeliveries, probe.deliveriesToReachThrottle])]
+      const counts = [...d.parallelDeliveries, ...(d.fixed ? [] : [probe.deliveriesToReachThrottle])]
         .map((p) => Math.min(p, n))
         .sort((x, y) => x - y);
       for (const p of [...new Set(counts)]) {
@@ -180,4 +182,64 @@ export function describeAssumptions(a: ProjectionAssumptions): string[] {
     `All deliveries together are capped by API Gateway's account throttle, ${a.accountRequestsPerSecond.toLocaleString('en-US')} requests/s shared with every other API call of the account (the 5,000 burst is ignored: it is shared too, and saves at most 0.5 s).`,
     `Wall time = ${a.fixedMs} ms before the first post (chat-api, EventBridge, the async invoke) + the delivery's own work + recipients / posts per second. GB-seconds count the delivery invocations only (chat-api's one short invocation is left out).`,
   ];
+}
+
+/** What the bench measured and the template says, as the projection takes them. */
+export interface ProjectionSource {
+  /** Fan-out points of the run; the largest one's medians are used (most posts, warmest environments). */
+  points: readonly {
+    connections: number;
+    medianBroadcasterCpuPerFrameMs: number;
+    medianNaiveCpuPerFrameMs: number;
+  }[];
+  /** The template's ShardCount and SendConcurrency defaults (undefined when the template has none). */
+  shardCount?: number;
+  sendConcurrency?: number;
+}
+
+export interface ProjectionResult {
+  assumptions: ProjectionAssumptions;
+  /** Which fan-out size the CPU per post came from. */
+  measuredAtConnections: number;
+  designs: DesignMeasurement[];
+  rows: Projection[];
+}
+
+/** The naive baseline's SDK client keeps at most 50 sockets (bench/naive/handler.ts, SDK default). */
+export const NAIVE_SEND_CONCURRENCY = 50;
+const FALLBACK_SEND_CONCURRENCY = 32;
+
+/** The projection of a bench run: undefined when the run measured no CPU per post. */
+export function projectionFrom(
+  source: ProjectionSource,
+  recipients: readonly number[] = [10_000, 100_000],
+  a: ProjectionAssumptions = DEFAULT_ASSUMPTIONS,
+): ProjectionResult | undefined {
+  const point = [...source.points]
+    .filter((p) => p.medianBroadcasterCpuPerFrameMs > 0)
+    .sort((x, y) => y.connections - x.connections)[0];
+  if (!point) return undefined;
+  const designs: DesignMeasurement[] = [
+    {
+      design: 'pipeline',
+      cpuPerPostMs: point.medianBroadcasterCpuPerFrameMs,
+      sendConcurrency: source.sendConcurrency ?? FALLBACK_SEND_CONCURRENCY,
+      parallelDeliveries: source.shardCount !== undefined ? [source.shardCount] : [],
+    },
+  ];
+  if (point.medianNaiveCpuPerFrameMs > 0) {
+    designs.push({
+      design: 'naive',
+      cpuPerPostMs: point.medianNaiveCpuPerFrameMs,
+      sendConcurrency: NAIVE_SEND_CONCURRENCY,
+      parallelDeliveries: [1],
+      fixed: true,
+    });
+  }
+  return {
+    assumptions: a,
+    measuredAtConnections: point.connections,
+    designs,
+    rows: projectAll(recipients, designs, a),
+  };
 }

@@ -4,6 +4,7 @@ import { type PRICES, REGION } from './cost';
 import type { ActionCost, MessageCost } from './cost-stage';
 import type { CurveResult } from './curve';
 import type { FloorResult } from './floor';
+import { describeAssumptions, type ProjectionResult } from './projection';
 import type { FanOutPoint, LatencyResult, LoadResult } from './scenarios';
 
 export interface BenchResults {
@@ -28,6 +29,7 @@ export interface BenchResults {
   actions?: { connections: number; callbackLatencyMs: number; costs: ActionCost[] };
   messageCosts?: MessageCost[];
   load?: LoadResult;
+  projection?: ProjectionResult;
   failures: string[];
 }
 
@@ -324,6 +326,61 @@ export function renderReport(r: BenchResults): string {
           ],
         ],
       ),
+    );
+  }
+
+  if (r.projection?.rows.length) {
+    const pr = r.projection;
+    const a = pr.assumptions;
+    out.push(
+      '',
+      `### 6. Projection to Lambda at ${a.memoryMb} MB (a model on paper, from the CPU per post measured at ${n(pr.measuredAtConnections)} connections)`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'recipients',
+          'design',
+          'CPU ms per post (measured)',
+          'send concurrency',
+          'parallel deliveries',
+          'posts/s per delivery (bound)',
+          'posts/s in all (bound)',
+          'wall time s',
+          'GB-s per message',
+          'Lambda duration $ per million messages',
+        ],
+        pr.rows.map((p) => [
+          n(p.recipients),
+          p.design,
+          cpu(p.cpuPerPostMs),
+          p.sendConcurrency,
+          n(p.parallelDeliveries),
+          `${n(p.postsPerSecondPerDelivery)} (${p.deliveryLimitedBy})`,
+          `${n(p.postsPerSecond)} (${p.limitedBy})`,
+          `${(p.wallMs / 1000).toFixed(1)}${p.exceedsTimeout ? ` (each delivery ${(p.deliveryMs / 1000).toFixed(0)} s: over the ${(a.deliveryTimeoutMs / 1000).toFixed(0)} s timeout)` : ''}`,
+          p.gbSeconds.toFixed(1),
+          usd(p.usdPerMillionMessages),
+        ]),
+      ),
+    );
+    const reach = pr.designs
+      .map((d) => {
+        const row = pr.rows.find((p) => p.design === d.design);
+        return row
+          ? `${d.design} ${n(row.deliveriesToReachThrottle)} (at ${n(row.postsPerSecondPerDelivery)} posts/s each${d.fixed ? `; it is one invocation by design, so it stays at ${n(row.postsPerSecondPerDelivery)} posts/s` : ''})`
+          : undefined;
+      })
+      .filter((x): x is string => x !== undefined)
+      .join(', ');
+    out.push(
+      '',
+      `Parallel deliveries it takes to reach API Gateway's ${n(a.accountRequestsPerSecond)} requests/s account throttle: ${reach}. Past that, more deliveries add GB-seconds and no speed.`,
+      '',
+      'Assumptions:',
+      '',
+      ...describeAssumptions(a).map((line) => `- ${line}`),
     );
   }
 

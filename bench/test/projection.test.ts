@@ -1,5 +1,11 @@
 // The projection to Lambda: a model on paper, checked here against hand-worked numbers.
-import { DEFAULT_ASSUMPTIONS, describeAssumptions, project, projectAll } from '../lib/projection';
+import {
+  DEFAULT_ASSUMPTIONS,
+  describeAssumptions,
+  project,
+  projectAll,
+  projectionFrom,
+} from '../lib/projection';
 
 const a = DEFAULT_ASSUMPTIONS;
 
@@ -101,22 +107,23 @@ describe('projectAll', () => {
       [10_000, 100_000],
       [
         { design: 'pipeline', cpuPerPostMs: 1.6, sendConcurrency: 32, parallelDeliveries: [4] },
-        { design: 'naive', cpuPerPostMs: 0.64, sendConcurrency: 50, parallelDeliveries: [1] },
+        { design: 'naive', cpuPerPostMs: 0.64, sendConcurrency: 50, parallelDeliveries: [1], fixed: true },
       ],
     );
     expect(rows.map((r) => [r.recipients, r.design, r.parallelDeliveries])).toEqual([
       [10_000, 'pipeline', 4],
       [10_000, 'pipeline', 28],
       [10_000, 'naive', 1],
-      [10_000, 'naive', 12],
       [100_000, 'pipeline', 4],
       [100_000, 'pipeline', 28],
       [100_000, 'naive', 1],
-      [100_000, 'naive', 12],
     ]);
     expect(
       rows.filter((r) => r.parallelDeliveries > 4).every((r) => r.limitedBy === 'account throttle'),
     ).toBe(true);
+    // The naive baseline is one invocation whatever the audience: it never gets to the throttle.
+    expect(rows.find((r) => r.design === 'naive')?.deliveriesToReachThrottle).toBe(12);
+    expect(rows.filter((r) => r.design === 'naive').every((r) => r.limitedBy === 'CPU')).toBe(true);
   });
 
   it('never projects more parallel deliveries than recipients', () => {
@@ -142,5 +149,36 @@ describe('describeAssumptions', () => {
     ]) {
       expect(text).toContain(s);
     }
+  });
+});
+
+describe('projectionFrom', () => {
+  it("takes the CPU per post of the largest fan-out and the template's shard count and concurrency", () => {
+    const r = projectionFrom({
+      points: [
+        { connections: 1000, medianBroadcasterCpuPerFrameMs: 1.5, medianNaiveCpuPerFrameMs: 0.52 },
+        { connections: 10000, medianBroadcasterCpuPerFrameMs: 1.6, medianNaiveCpuPerFrameMs: 0.64 },
+      ],
+      shardCount: 4,
+      sendConcurrency: 32,
+    });
+    expect(r?.measuredAtConnections).toBe(10000);
+    expect(r?.designs.map((d) => [d.design, d.cpuPerPostMs, d.sendConcurrency])).toEqual([
+      ['pipeline', 1.6, 32],
+      ['naive', 0.64, 50],
+    ]);
+    expect(r?.rows.filter((p) => p.recipients === 100_000).map((p) => p.parallelDeliveries)).toEqual([
+      4, 28, 1,
+    ]);
+  });
+
+  it('is undefined when the run measured no CPU per post', () => {
+    expect(
+      projectionFrom({
+        points: [
+          { connections: 10, medianBroadcasterCpuPerFrameMs: Number.NaN, medianNaiveCpuPerFrameMs: 0 },
+        ],
+      }),
+    ).toBeUndefined();
   });
 });
