@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { writeCharts } from './lib/charts';
 import { ClientPool } from './lib/client-pool';
 import { coldStartStage } from './lib/cold-start-stage';
 import { actionCosts, messageCosts, PRICE_SHEET } from './lib/cost-stage';
@@ -90,6 +91,8 @@ const program = new Command()
   .option('--connect-concurrency <n>', 'WebSocket handshakes in flight while connecting clients', int, 16)
   .option('--out <file>', 'results file (default bench/results/<date>.json)')
   .option('--no-write', 'do not write a results file')
+  .option('--charts <dir>', 'write the SVG charts here (default docs/bench for a full run; none for --quick)')
+  .option('--no-charts', 'write no SVG charts')
   .option('--render <file>', 'print the tables of an earlier results file and exit');
 
 interface Options {
@@ -117,6 +120,8 @@ interface Options {
   connectConcurrency: number;
   out?: string;
   write: boolean;
+  /** A directory, false for --no-charts, undefined for the default. */
+  charts?: string | false;
   render?: string;
 }
 
@@ -384,6 +389,13 @@ async function main(): Promise<number> {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     log(`results written to ${path.relative(process.cwd(), file)}`);
+  }
+  // A quick run's numbers are a smoke test: they must not replace the pictures in docs/.
+  const chartDir =
+    o.charts === false ? undefined : (o.charts ?? (o.quick ? undefined : path.join(ROOT, 'docs', 'bench')));
+  if (chartDir) {
+    for (const f of writeCharts(results, chartDir))
+      log(`chart written to ${path.relative(process.cwd(), f)}`);
   }
   return results.failures.length > 0 ? 1 : 0;
 }
