@@ -359,7 +359,7 @@ export function renderReport(r: BenchResults): string {
           n(p.parallelDeliveries),
           `${n(p.postsPerSecondPerDelivery)} (${p.deliveryLimitedBy})`,
           `${n(p.postsPerSecond)} (${p.limitedBy})`,
-          `${(p.wallMs / 1000).toFixed(1)}${p.exceedsTimeout ? ` (each delivery ${(p.deliveryMs / 1000).toFixed(0)} s: over the ${(a.deliveryTimeoutMs / 1000).toFixed(0)} s timeout)` : ''}`,
+          `${(p.wallMs / 1000).toFixed(1)}${p.exceedsTimeout ? ` (each delivery ${(p.deliveryMs / 1000).toFixed(0)} s: over the ${((p.timeoutMs ?? a.deliveryTimeoutMs) / 1000).toFixed(0)} s timeout)` : ''}`,
           p.gbSeconds.toFixed(1),
           usd(p.usdPerMillionMessages),
         ]),

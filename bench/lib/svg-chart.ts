@@ -196,6 +196,9 @@ function legend(names: string[], dashed: boolean[] = []): string[] {
   });
 }
 
+/** A value label this close to the right edge goes left of its point, clear of the legend. */
+const nearRight = (px: string) => Number(px) > M.left + PLOT_W - 40;
+
 export function lineChart(spec: LineChartSpec): string {
   const all = spec.series.flatMap((s) => s.points);
   const x = axis(
@@ -235,7 +238,7 @@ export function lineChart(spec: LineChartSpec): string {
       const [px, py] = coords[k] as readonly [string, string];
       const label = p.label ?? `${s.name}: ${formatTick(p.y)} at ${formatTick(p.x)}`;
       const value = s.valueLabels
-        ? `<text x="${px}" y="${py}" dx="6" dy="${i % 2 === 0 ? -7 : 15}" fill="${colour}" font-size="11">${escapeXml(Math.round(p.y).toLocaleString('en-US'))}</text>`
+        ? `<text x="${px}" y="${py}" dx="${nearRight(px) ? -6 : 6}" dy="${i % 2 === 0 ? -7 : 15}"${nearRight(px) ? ' text-anchor="end"' : ''} fill="${colour}" font-size="11">${escapeXml(Math.round(p.y).toLocaleString('en-US'))}</text>`
         : '';
       return `<circle cx="${px}" cy="${py}" r="4" fill="${colour}"><title>${escapeXml(label)}</title></circle>${value}`;
     });

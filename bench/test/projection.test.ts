@@ -172,6 +172,20 @@ describe('projectionFrom', () => {
     ]);
   });
 
+  it("holds the naive function to its own 900 s timeout, not the broadcaster's 60 s", () => {
+    const r = projectionFrom({
+      points: [{ connections: 10000, medianBroadcasterCpuPerFrameMs: 1.6, medianNaiveCpuPerFrameMs: 0.64 }],
+      shardCount: 4,
+      sendConcurrency: 32,
+    });
+    const at100k = r?.rows.filter((p) => p.recipients === 100_000) ?? [];
+    // 100,000 posts at 908/s is 110 s: over 60 s, under 900 s.
+    expect(at100k.find((p) => p.design === 'naive')?.exceedsTimeout).toBe(false);
+    expect(at100k.find((p) => p.design === 'pipeline' && p.parallelDeliveries === 4)?.exceedsTimeout).toBe(
+      true,
+    );
+  });
+
   it('is undefined when the run measured no CPU per post', () => {
     expect(
       projectionFrom({
