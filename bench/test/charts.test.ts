@@ -138,7 +138,9 @@ describe('chartsFromResults', () => {
     // Higher latency is higher on the chart (smaller y), at every step.
     const p50 = seriesYs(svg, 'p50 latency');
     const p99 = seriesYs(svg, 'p99 latency');
-    p50.forEach((y, i) => expect(p99[i]).toBeLessThan(y));
+    p50.forEach((y, i) => {
+      expect(p99[i]).toBeLessThan(y);
+    });
     expect(svg).toContain('data-reference="p99 limit 100 ms"');
     expect(svg).toContain('Sustained with p99 under 100 ms: 199 frames/s');
   });
@@ -149,7 +151,9 @@ describe('chartsFromResults', () => {
     const naive = seriesYs(svg, 'naive baseline');
     const floor = seriesYs(svg, 'raw ws floor');
     expect([pipeline.length, naive.length, floor.length]).toEqual([2, 2, 2]);
-    floor.forEach((y, i) => expect(y).toBeGreaterThan(naive[i] as number));
+    floor.forEach((y, i) => {
+      expect(y).toBeGreaterThan(naive[i] as number);
+    });
     // Log scales: 984 -> 10,524 ms over 1,000 -> 10,000 connections climbs about a decade.
     expect(svg).toContain('connections (log)');
     expect(svg).toContain('>10,524<');
