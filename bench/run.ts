@@ -242,8 +242,8 @@ async function main(): Promise<number> {
       return shared;
     };
 
-    // The curve runs on the shared stack at --curve-clients connections: inside the latency stage
-    // right after the latency run of that size (before the audience grows), else on its own.
+    // The curve runs on the shared stack at --curve-clients connections: inside the latency stage,
+    // right after the latency run of that size or before the first larger one, else on its own.
     let curveDone = false;
     const curveStage = () => {
       curveDone = true;
@@ -280,6 +280,8 @@ async function main(): Promise<number> {
       results.latency = out;
       const stack = await sharedStack();
       for (const clients of o.latencyClients) {
+        // A curve size between two latency sizes runs before the audience grows past it.
+        if (!curveDone && clients > o.curveClients && o.stages.includes('curve')) await curveStage();
         const r = await runLatency(stack, pool, {
           clients,
           alreadyConnected: connected,
@@ -296,7 +298,7 @@ async function main(): Promise<number> {
           `latency: ${clients} clients p50 ${Number(r.latencyMs.p50).toFixed(1)} ms p99 ${Number(r.latencyMs.p99).toFixed(1)} ms, ${r.framesPerSecond.toFixed(0)} frames/s`,
         );
         if (r.failure) results.failures.push(describeFailure(`latency ${clients}`, r.failure));
-        if (clients === o.curveClients && o.stages.includes('curve')) await curveStage();
+        if (!curveDone && clients === o.curveClients && o.stages.includes('curve')) await curveStage();
       }
     });
     if (!curveDone && o.stages.includes('curve')) await curveStage();
