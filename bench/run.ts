@@ -79,7 +79,12 @@ const program = new Command()
   .option('--curve-loads <list>', 'offered frames/s of each curve step, ascending', list(num))
   .option('--curve-seconds <n>', 'how long each curve step sends', num)
   .option('--curve-p99 <ms>', 'the p99 a curve step must stay under to count as sustained', num, 100)
-  .option('--curve-stop-p99 <ms>', 'stop the curve after the first step whose p99 is above this', num, 1000)
+  .option(
+    '--curve-stop-p99 <ms>',
+    'stop the curve after a step whose p99 is above this (it always stops after the first saturated step)',
+    num,
+    5000,
+  )
   .option('--fanout-clients <list>', 'connections for the fan-out runs (ascending)', list(int))
   .option('--fanout-runs <n>', 'measured broadcasts per design and size (after one warm-up)', int)
   .option('--callback-latency <ms>', 'simulated PostToConnection round trip in every stage', int, 20)

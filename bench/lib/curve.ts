@@ -28,7 +28,7 @@ export interface CurveOptions {
   concurrency: number;
   /** The p99 a step must stay under to count as sustained. */
   p99LimitMs: number;
-  /** No further steps once one step's p99 is above this (the stack is saturated; more only queues). */
+  /** No further steps once one step's p99 is above this, even if it kept up (a guard for busy machines). */
   stopAboveP99Ms: number;
   /** Called after each step (progress lines while the curve runs). */
   onStep?: (step: CurveStep) => void;
@@ -75,19 +75,33 @@ export function sustainedFramesPerSecond(
   return best;
 }
 
+/** Below this share of the sent frames/s delivered, a queue grows: the stack is saturated. */
+export const SATURATED_BELOW = 0.8;
+
 /**
  * Why the curve should stop after `step`, or undefined to go on. Past saturation every further
  * step only grows a queue (and takes as long to drain as it does to deliver), so one saturated
- * step is enough to show the knee.
+ * step is enough to show the knee. A slow step that still kept up is not saturation: the curve
+ * goes on unless its p99 passed `stopAboveP99Ms`.
  */
 export function stopReason(
-  step: Pick<CurveStep, 'latencyMs' | 'lost' | 'duplicated' | 'offeredFramesPerSecond'>,
+  step: Pick<
+    CurveStep,
+    | 'latencyMs'
+    | 'lost'
+    | 'duplicated'
+    | 'offeredFramesPerSecond'
+    | 'sentFramesPerSecond'
+    | 'deliveredFramesPerSecond'
+  >,
   stopAboveP99Ms: number,
 ): string | undefined {
-  if (step.lost > 0 || step.duplicated > 0)
-    return `frames were lost or duplicated at ${Math.round(step.offeredFramesPerSecond)} offered frames/s`;
+  const at = `at ${Math.round(step.offeredFramesPerSecond)} offered frames/s`;
+  if (step.lost > 0 || step.duplicated > 0) return `frames were lost or duplicated ${at}`;
+  if (step.deliveredFramesPerSecond < SATURATED_BELOW * step.sentFramesPerSecond)
+    return `saturated ${at}: ${Math.round(step.deliveredFramesPerSecond)} delivered of ${Math.round(step.sentFramesPerSecond)} sent frames/s`;
   if (step.latencyMs.p99 > stopAboveP99Ms)
-    return `p99 ${Math.round(step.latencyMs.p99)} ms above ${stopAboveP99Ms} ms at ${Math.round(step.offeredFramesPerSecond)} offered frames/s: saturated`;
+    return `p99 ${Math.round(step.latencyMs.p99)} ms above ${stopAboveP99Ms} ms ${at}`;
   return undefined;
 }
 

@@ -13,6 +13,7 @@ const latency = (p99: number): LatencySummary => ({
 });
 const step = (offered: number, delivered: number, p99: number, lost = 0) => ({
   offeredFramesPerSecond: offered,
+  sentFramesPerSecond: offered,
   deliveredFramesPerSecond: delivered,
   latencyMs: latency(p99),
   lost,
@@ -40,17 +41,27 @@ describe('sustainedFramesPerSecond', () => {
 });
 
 describe('stopReason', () => {
-  it('goes on while p99 stays under the stop threshold', () => {
-    expect(stopReason(step(400, 390, 900), 1000)).toBeUndefined();
+  it('goes on while the stack keeps up and p99 stays under the stop threshold', () => {
+    expect(stopReason(step(400, 390, 900), 5000)).toBeUndefined();
   });
 
-  it('stops once p99 is above the stop threshold, saying it is saturated', () => {
-    expect(stopReason(step(800, 450, 2500), 1000)).toMatch(
-      /p99 2500 ms above 1000 ms at 800 offered frames\/s: saturated/,
+  it('goes on after a slow step that still delivered what was sent (a busy machine, not saturation)', () => {
+    expect(stopReason(step(100, 101, 1667), 5000)).toBeUndefined();
+  });
+
+  it('stops once delivery falls behind what was sent, saying it is saturated', () => {
+    expect(stopReason(step(800, 450, 2500), 5000)).toMatch(
+      /saturated at 800 offered frames\/s: 450 delivered of 800 sent frames\/s/,
+    );
+  });
+
+  it('stops once p99 passes the stop threshold, even if the stack kept up', () => {
+    expect(stopReason(step(200, 198, 6000), 5000)).toMatch(
+      /p99 6000 ms above 5000 ms at 200 offered frames\/s/,
     );
   });
 
   it('stops on a lost frame', () => {
-    expect(stopReason(step(200, 190, 50, 1), 1000)).toMatch(/lost or duplicated/);
+    expect(stopReason(step(200, 190, 50, 1), 5000)).toMatch(/lost or duplicated/);
   });
 });
