@@ -104,6 +104,24 @@ describe('an event EventBridge delivers more than once', () => {
     expect([copiesOf(listener, frame), copiesOf(other, frame)]).toEqual([1, 1]);
   });
 
+  it('delivers a part of a split room once, though the redelivered room event published it again', async () => {
+    // A room event whose invocation failed after PutEvents is delivered again and publishes its
+    // parts again: new EventBridge ids, the same part keys (room event id + range).
+    const frame = { ...stamped('one part'), type: 'public', publicMessage: 'echo: one part' };
+    const part = { kind: 'range', key: 'room-evt-1/..', from: undefined, to: undefined };
+    const copies = ['part-copy-1', 'part-copy-2'].map((id) => ({
+      ...envelope(id, part, [frame]),
+      'detail-type': 'Public Message Sent',
+    }));
+
+    const results = [];
+    for (const copy of copies) results.push(await stack.lambda.invoke('BroadcasterFunction', copy));
+
+    for (const result of results) expect(result.ok).toBe(true);
+    await settle(stack, [listener, other]);
+    expect([copiesOf(listener, frame), copiesOf(other, frame)]).toEqual([1, 1]);
+  });
+
   // Guards against Powertools' makeHandlerIdempotent middleware (2.35.0), which deletes the record
   // when it rejects a copy as in progress (powertools-lambda-typescript#5675): the next copy would
   // then deliver again. The broadcaster uses makeIdempotent instead.
