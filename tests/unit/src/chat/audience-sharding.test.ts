@@ -1,7 +1,6 @@
 import type { ChatEvent } from '../../../../src/chat/chat-events';
 import { ChatService } from '../../../../src/chat/chat-service';
 import { FanOut, type FanOutResult } from '../../../../src/chat/fan-out';
-import { publicFrame } from '../../../../src/chat/frames';
 import { perMinute, perSecond } from '../../../../src/chat/rate-limit';
 import { InMemoryConnectionStore } from '../../../support/in-memory-connection-store';
 import { RecordingPublisher, RecordingSender } from '../../../support/in-memory-delivery';
