@@ -1,4 +1,5 @@
 import type { BroadcastFrame } from './frames';
+import type { AudienceKey } from './sharding';
 
 /** EventBridge `source` of every chat event; the broadcaster's rule matches it. */
 export const CHAT_EVENT_SOURCE = 'chat.api';
@@ -13,10 +14,20 @@ export const DETAIL_TYPES = {
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
 /**
- * Who receives an event: every connection of one shard (a broadcast is published as one event per
- * shard, so each shard is delivered by its own broadcaster invocation), or named connections.
+ * Who receives an event:
+ * - `room`: everybody. chat-api publishes ONE such event per broadcast; the broadcaster that gets it
+ *   reads the audience (one Query when it is small, which is also its recipient list) and either
+ *   delivers it or splits it into `range` parts, as many as the audience size calls for.
+ * - `range`: one part of a split room, delivered by its own invocation. `key` is its idempotency
+ *   key (the room event's id and the range), so a redelivered room event does not deliver a part twice.
+ * - `shard`: one shard, from a chat-api older than audience-sized sharding (still accepted).
+ * - `connections`: named connections (private messages, the joiner's list).
  */
-export type Audience = { kind: 'shard'; shard: number } | { kind: 'connections'; connectionIds: string[] };
+export type Audience =
+  | { kind: 'room' }
+  | { kind: 'range'; key: string; from?: AudienceKey; to?: AudienceKey }
+  | { kind: 'shard'; shard: number }
+  | { kind: 'connections'; connectionIds: string[] };
 
 /** The one change a join, rename or leave makes to the members list. */
 export type PresenceChange =
@@ -57,22 +68,24 @@ export interface ChatEvent {
   detail: ChatEventDetail;
 }
 
-/** One event per shard: the publisher's latency depends on the shard count, never on the audience. */
-export const broadcastEvents = (
+/**
+ * One event for the whole room, whatever its size: the broadcaster sizes the audience and splits it
+ * (chat-api's cost per broadcast is one PutEvents entry).
+ */
+export const broadcastEvent = (
   detailType: DetailType,
   frames: BroadcastFrame[],
-  options: { shardCount: number; correlationId: string; includeMembers: boolean; presence?: PresenceChange },
-): ChatEvent[] =>
-  Array.from({ length: options.shardCount }, (_, shard) => ({
-    detailType,
-    detail: {
-      correlationId: options.correlationId,
-      audience: { kind: 'shard', shard },
-      frames,
-      includeMembers: options.includeMembers,
-      ...(options.presence ? { presence: { change: options.presence, send: 'room' as const } } : {}),
-    },
-  }));
+  options: { correlationId: string; includeMembers: boolean; presence?: PresenceChange },
+): ChatEvent => ({
+  detailType,
+  detail: {
+    correlationId: options.correlationId,
+    audience: { kind: 'room' },
+    frames,
+    includeMembers: options.includeMembers,
+    ...(options.presence ? { presence: { change: options.presence, send: 'room' as const } } : {}),
+  },
+});
 
 /** The full members list (with the join applied) to the joiner's connection only. */
 export const joinerListEvent = (

@@ -1,4 +1,4 @@
-import { broadcastEvents, DETAIL_TYPES, directEvent, joinerListEvent } from './chat-events';
+import { broadcastEvent, DETAIL_TYPES, directEvent, joinerListEvent } from './chat-events';
 import { NameRequiredError, NameTakenError, RateLimitedError, RecipientNotFoundError } from './errors';
 import {
   joinedFrame,
@@ -43,6 +43,7 @@ const BUCKET_WHAT: Record<RateBucket, string> = {
 export interface ChatServiceOptions {
   store: ConnectionStore;
   publisher: ChatEventPublisher;
+  /** How many shard index partitions new connections are spread over (writes only; see sharding.ts). */
   shardCount: number;
   /** Per-connection rate limits; without them nothing is limited (the broadcaster only prunes). */
   limits?: RateLimits;
@@ -127,8 +128,7 @@ export class ChatService {
       if (previous.name === undefined) {
         const change = { event: 'joined' as const, name, connectionId };
         await this.#publisher.publish([
-          ...broadcastEvents(DETAIL_TYPES.memberJoined, [joinedFrame(name, stamp)], {
-            shardCount: this.#shardCount,
+          broadcastEvent(DETAIL_TYPES.memberJoined, [joinedFrame(name, stamp)], {
             correlationId,
             includeMembers: true,
             presence: change,
@@ -136,14 +136,13 @@ export class ChatService {
           joinerListEvent(change, correlationId),
         ]);
       } else {
-        await this.#publisher.publish(
-          broadcastEvents(DETAIL_TYPES.memberRenamed, [renamedFrame(previous.name, name, stamp)], {
-            shardCount: this.#shardCount,
+        await this.#publisher.publish([
+          broadcastEvent(DETAIL_TYPES.memberRenamed, [renamedFrame(previous.name, name, stamp)], {
             correlationId,
             includeMembers: true,
             presence: { event: 'renamed', name, previousName: previous.name, connectionId },
           }),
-        );
+        ]);
       }
     }
     return nameFrame(name);
@@ -155,13 +154,9 @@ export class ChatService {
     const sender = await this.#requireName(connectionId);
     await this.#takeToken(sender, 'public');
     const frame = publicFrame(sender.name, text, this.#stamp());
-    await this.#publisher.publish(
-      broadcastEvents(DETAIL_TYPES.publicMessage, [frame], {
-        shardCount: this.#shardCount,
-        correlationId,
-        includeMembers: false,
-      }),
-    );
+    await this.#publisher.publish([
+      broadcastEvent(DETAIL_TYPES.publicMessage, [frame], { correlationId, includeMembers: false }),
+    ]);
   }
 
   async sendPrivate(connectionId: string, rawTo: unknown, rawMessage: unknown, correlationId: string) {
@@ -198,14 +193,13 @@ export class ChatService {
     const removed = await this.#store.deleteConnection(connectionId, connectedBefore);
     if (removed?.nameKey === undefined || removed.name === undefined) return removed;
     await this.#store.releaseName(removed.nameKey, connectionId);
-    await this.#publisher.publish(
-      broadcastEvents(DETAIL_TYPES.memberLeft, [leftFrame(removed.name, this.#stamp())], {
-        shardCount: this.#shardCount,
+    await this.#publisher.publish([
+      broadcastEvent(DETAIL_TYPES.memberLeft, [leftFrame(removed.name, this.#stamp())], {
         correlationId,
         includeMembers: true,
         presence: { event: 'left', name: removed.name, connectionId },
       }),
-    );
+    ]);
     return removed;
   }
 

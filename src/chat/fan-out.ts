@@ -1,12 +1,32 @@
 import { backoffDelay, sleep as realSleep, type Sleep } from '../shared/backoff';
 import { forEachConcurrent } from '../shared/concurrency';
-import type { ChatEventDetail, PresenceChange, PresenceDetail } from './chat-events';
+import type { ChatEvent, ChatEventDetail, DetailType, PresenceChange, PresenceDetail } from './chat-events';
 import { membersFrame, membersPages, presenceFrame } from './frames';
-import type { ConnectionSender, ConnectionStore } from './ports';
+import type { ChatEventPublisher, ConnectionSender, ConnectionStore } from './ports';
 import { nameKeyOf, sortMembers } from './rules';
+import {
+  type AudienceRange,
+  deliveriesFor,
+  partKey,
+  shardRange,
+  splitAudience,
+  WHOLE_AUDIENCE,
+} from './sharding';
 
 /** Audiences up to this many members get full `members` frames; larger ones get deltas. */
 export const DEFAULT_PRESENCE_FULL_LIST_MAX = 100;
+/** A room larger than this is split over parallel deliveries (docs/architecture.md, "Fan-out"). */
+export const DEFAULT_RECIPIENTS_PER_DELIVERY = 2_000;
+/** At most this many parallel deliveries per broadcast, whatever the audience (Lambda concurrency). */
+export const DEFAULT_MAX_PARALLEL_DELIVERIES = 100;
+
+/** How a room event is split over parallel deliveries (without it, one invocation delivers all). */
+export interface SplitOptions {
+  /** Publishes the parts (one PutEvents entry each) for other invocations to deliver. */
+  publisher: ChatEventPublisher;
+  recipientsPerDelivery?: number;
+  maxParallelDeliveries?: number;
+}
 
 export interface ThrottleRetryOptions {
   /** Deferred passes over the recipients that answered 429, after everyone else has been served. */
@@ -20,6 +40,9 @@ export interface ThrottleRetryOptions {
 export interface FanOutOptions {
   store: ConnectionStore;
   sender: ConnectionSender;
+  /** The shard index partitions to read (ShardCount): connections are written to 0..shardCount-1. */
+  shardCount: number;
+  split?: SplitOptions;
   /** Called once for every connection that turned out to be gone (the chat's leave logic). */
   onGone: (connectionId: string, detail: ChatEventDetail) => Promise<void>;
   concurrency: number;
@@ -37,6 +60,14 @@ export interface FanOutResult {
   throttled: number;
   /** The first few of them, for the log line. */
   throttledConnectionIds: string[];
+  /** A room too large for one delivery: the parts published instead (this invocation sent nothing). */
+  parts?: number;
+}
+
+/** The EventBridge event being delivered: its id keys the parts of a split. */
+export interface DeliveredEvent {
+  id: string;
+  detailType: DetailType;
 }
 
 // About 1.5 s of extra waiting in total for a reader whose buffer stays full: long enough for a
@@ -74,8 +105,11 @@ export const applyPresenceChange = (names: readonly string[], change: PresenceCh
 };
 
 /**
- * Delivers one chat event to its audience: the connections of one shard (read page by page from
- * the shard index) or the named connections, with a bounded number of posts in flight. A recipient
+ * Delivers one chat event to its audience, with a bounded number of posts in flight. A room event
+ * first reads the whole audience from the shard index (one Query while it is small, about 15,000
+ * connections a page); up to `recipientsPerDelivery` it delivers them itself, above that it
+ * publishes one `range` part per `recipientsPerDelivery` and delivers nothing. A part (or a legacy
+ * shard event) is read page by page and delivered as it is read. A recipient
  * that answers 429 (a slow reader with a full buffer, or the account's rate) is set aside and
  * retried after the others, in a few passes with backoff; one that stays throttled is given up and
  * counted, so it neither holds a lane nor fails the delivery to everyone else.
@@ -89,11 +123,8 @@ export class FanOut {
     this.#retry = { ...DEFAULT_THROTTLE_RETRY, ...options.throttleRetry };
   }
 
-  async deliver(detail: ChatEventDetail): Promise<FanOutResult> {
+  async deliver(detail: ChatEventDetail, event?: DeliveredEvent): Promise<FanOutResult> {
     const { sender, onGone, concurrency } = this.#options;
-    // Serialised once per event (or per audience kind), never per recipient.
-    const payloadsFor = await this.#payloads(detail);
-
     const result: FanOutResult = {
       recipients: 0,
       framesSent: 0,
@@ -101,6 +132,11 @@ export class FanOut {
       throttled: 0,
       throttledConnectionIds: [],
     };
+    const recipients = await this.#recipients(detail, event);
+    if (typeof recipients === 'number') return { ...result, parts: recipients };
+    // Serialised once per event (or per audience kind), never per recipient.
+    const payloadsFor = await this.#payloads(detail);
+
     let deferred: Deferred[] = [];
     /** Sends frames from `from` on; returns the index of a throttled frame, or -1 when done. */
     const deliverFrom = async (connectionId: string, from: number): Promise<number> => {
@@ -119,7 +155,7 @@ export class FanOut {
       return -1;
     };
 
-    await forEachConcurrent(this.#recipients(detail), concurrency, async (connectionId) => {
+    await forEachConcurrent(recipients, concurrency, async (connectionId) => {
       result.recipients += 1;
       const next = await deliverFrom(connectionId, 0);
       if (next >= 0) deferred.push({ connectionId, next });
@@ -189,13 +225,49 @@ export class FanOut {
     return Math.floor(cap / 2 + backoffDelay(round, options, random) / 2);
   }
 
-  async *#recipients(detail: ChatEventDetail): AsyncGenerator<string> {
+  /**
+   * Who this invocation delivers to, or how many parts it published instead. A room's read is
+   * complete (every page) before it decides, so the split follows the audience's real size; the
+   * parts' open ends and adjacent boundaries cover connections the read did not see.
+   */
+  async #recipients(
+    detail: ChatEventDetail,
+    event: DeliveredEvent | undefined,
+  ): Promise<Iterable<string> | AsyncIterable<string> | number> {
     const { audience } = detail;
-    if (audience.kind === 'connections') {
-      yield* new Set(audience.connectionIds);
-      return;
+    switch (audience.kind) {
+      case 'connections':
+        return new Set(audience.connectionIds);
+      case 'shard':
+        return this.#rangeIds(shardRange(audience.shard));
+      case 'range':
+        return this.#rangeIds(audience);
+      case 'room':
+        break;
     }
-    for await (const page of this.#options.store.connectionPages(audience.shard)) yield* page;
+    const keys = [];
+    for await (const page of this.#options.store.audiencePages(WHOLE_AUDIENCE, this.#options.shardCount))
+      keys.push(...page);
+    const { split } = this.#options;
+    const parts = split
+      ? deliveriesFor(
+          keys.length,
+          split.recipientsPerDelivery ?? DEFAULT_RECIPIENTS_PER_DELIVERY,
+          split.maxParallelDeliveries ?? DEFAULT_MAX_PARALLEL_DELIVERIES,
+        )
+      : 1;
+    if (!split || !event || parts === 1) return keys.map((key) => key.connectionId);
+    const events: ChatEvent[] = splitAudience(keys, parts).map((range) => ({
+      detailType: event.detailType,
+      detail: { ...detail, audience: { kind: 'range', key: partKey(event.id, range), ...range } },
+    }));
+    await split.publisher.publish(events);
+    return events.length;
+  }
+
+  async *#rangeIds(range: AudienceRange): AsyncGenerator<string> {
+    for await (const page of this.#options.store.audiencePages(range, this.#options.shardCount))
+      for (const key of page) yield key.connectionId;
   }
 }
 

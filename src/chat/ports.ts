@@ -1,5 +1,6 @@
 import type { ChatEvent } from './chat-events';
 import type { BucketStep, RateBucket } from './rate-limit';
+import type { AudienceRange, ConnectionKey } from './sharding';
 
 // What the chat rules need from the outside world. DynamoDB, EventBridge and the @connections
 // API implement these in src/stores and src/delivery; unit tests can use plain objects.
@@ -63,8 +64,12 @@ export interface ConnectionStore {
    * broadcaster learns whether an audience is small (full lists) or large (deltas) in one bounded Query.
    */
   listMembersUpTo(nowSeconds: number, max: number): Promise<{ names: string[]; more: boolean }>;
-  /** The connection ids of one shard, a page at a time (a Query on the shard index). */
-  connectionPages(shard: number): AsyncIterable<string[]>;
+  /**
+   * The connections inside `range`, in audience order (shard, then id), one page per Query of the
+   * shard index: a range within one shard is one Query (more pages only past 1 MB, about 15,000
+   * connections); each further shard it spans is one more. `shardCount` closes an open end.
+   */
+  audiencePages(range: AudienceRange, shardCount: number): AsyncIterable<ConnectionKey[]>;
 }
 
 export interface ChatEventPublisher {

@@ -77,6 +77,9 @@ export const broadcasterEnvironment = environment({
   CALLBACK_URL: httpUrl,
   SHARD_COUNT: positiveInt(1000),
   SEND_CONCURRENCY: positiveInt(500),
+  // Audience-sized sharding (docs/architecture.md, "Fan-out"): a room above this size is split.
+  RECIPIENTS_PER_DELIVERY: positiveInt(1_000_000),
+  MAX_PARALLEL_DELIVERIES: positiveInt(1000),
   // Presence (docs/protocol.md, "Members list"): audiences up to this size get full members frames.
   PRESENCE_FULL_LIST_MAX: positiveInt(100_000),
 });

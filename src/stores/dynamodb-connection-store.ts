@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRecord, ConnectionStore, NameClaim } from '../chat/ports';
 import { type BucketStep, RATE_BUCKETS, type RateBucket } from '../chat/rate-limit';
+import { type AudienceRange, type ConnectionKey, type ShardQuery, shardQueries } from '../chat/sharding';
 
 /**
  * Single-table layout (docs/architecture.md):
@@ -298,21 +299,42 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     } while (ExclusiveStartKey);
   }
 
-  async *connectionPages(shard: number): AsyncGenerator<string[]> {
+  async *audiencePages(range: AudienceRange, shardCount: number): AsyncGenerator<ConnectionKey[]> {
+    for (const query of shardQueries(range, shardCount)) yield* this.#shardPages(query);
+  }
+
+  async *#shardPages({ shard, from, to }: ShardQuery): AsyncGenerator<ConnectionKey[]> {
+    // A key condition takes one comparison on the sort key: `to` is exclusive, so BETWEEN reads it
+    // too and it is dropped here (it is the first connection of the next range).
+    const bounds =
+      from !== undefined && to !== undefined
+        ? { condition: ' AND #id BETWEEN :from AND :to', values: { ':from': from, ':to': to } }
+        : from !== undefined
+          ? { condition: ' AND #id >= :from', values: { ':from': from } }
+          : to !== undefined
+            ? { condition: ' AND #id < :to', values: { ':to': to } }
+            : { condition: '', values: {} };
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: SHARD_INDEX,
-          KeyConditionExpression: '#shard = :shard',
-          ExpressionAttributeNames: { '#shard': 'shard' },
-          ExpressionAttributeValues: { ':shard': shard },
+          KeyConditionExpression: `#shard = :shard${bounds.condition}`,
+          ExpressionAttributeNames: {
+            '#shard': 'shard',
+            ...(bounds.condition ? { '#id': 'connectionId' } : {}),
+          },
+          ExpressionAttributeValues: { ':shard': shard, ...bounds.values },
           ExclusiveStartKey,
         }),
       );
-      const ids = (page.Items ?? []).map((item) => String(item.connectionId));
-      if (ids.length > 0) yield ids;
+      const keys: ConnectionKey[] = [];
+      for (const item of page.Items ?? []) {
+        const connectionId = String(item.connectionId);
+        if (connectionId !== to) keys.push({ shard, connectionId });
+      }
+      if (keys.length > 0) yield keys;
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
   }

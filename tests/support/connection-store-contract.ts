@@ -1,4 +1,12 @@
 import type { ConnectionRecord, ConnectionStore, NameClaim } from '../../src/chat/ports';
+import {
+  type AudienceRange,
+  type ConnectionKey,
+  compareKeys,
+  shardRange,
+  splitAudience,
+  WHOLE_AUDIENCE,
+} from '../../src/chat/sharding';
 
 /**
  * What every ConnectionStore promises (src/chat/ports.ts), as one suite: run against the DynamoDB
@@ -26,11 +34,13 @@ export const describeConnectionStore = (
     expiresAt: NOW_SECONDS + 600,
     ...extra,
   });
-  const allPages = async (store: ConnectionStore, shard: number) => {
-    const ids: string[] = [];
-    for await (const page of store.connectionPages(shard)) ids.push(...page);
-    return ids.sort();
+  const read = async (store: ConnectionStore, range: AudienceRange, shardCount = 8) => {
+    const keys: ConnectionKey[] = [];
+    for await (const page of store.audiencePages(range, shardCount)) keys.push(...page);
+    return keys;
   };
+  const allPages = async (store: ConnectionStore, shard: number) =>
+    (await read(store, shardRange(shard))).map((key) => key.connectionId).sort();
 
   describe(`${storeName} (the ConnectionStore port)`, () => {
     let store: ConnectionStore;
@@ -179,6 +189,53 @@ export const describeConnectionStore = (
       const odd = Array.from({ length: 12 }, (_, i) => `conn-${2 * i + 1}=`).sort();
       await expect(allPages(store, 1)).resolves.toEqual(odd);
       await expect(allPages(store, 7)).resolves.toEqual([]);
+    });
+
+    it('reads the whole audience in (shard, id) order, every shard up to the shard count', async () => {
+      const written = Array.from({ length: 17 }, (_, i) => ({ shard: i % 3, connectionId: `id-${i}=` }));
+      for (const key of written) await store.putConnection(connection(key.connectionId, key.shard));
+
+      const keys = await read(store, WHOLE_AUDIENCE, 3);
+      expect(keys).toEqual([...written].sort(compareKeys));
+      // Shard 2 is past a count of 2: not read.
+      expect((await read(store, WHOLE_AUDIENCE, 2)).every((key) => key.shard < 2)).toBe(true);
+    });
+
+    it('reads a range from its first key (inclusive) to its last (exclusive), across shards', async () => {
+      for (const id of ['a=', 'b=', 'c=', 'd=']) {
+        await store.putConnection(connection(id, 0));
+        await store.putConnection(connection(`x${id}`, 1));
+      }
+      const ids = async (range: AudienceRange) => (await read(store, range, 2)).map((k) => k.connectionId);
+
+      await expect(
+        ids({ from: { shard: 0, connectionId: 'b=' }, to: { shard: 0, connectionId: 'd=' } }),
+      ).resolves.toEqual(['b=', 'c=']);
+      await expect(
+        ids({ from: { shard: 0, connectionId: 'c=' }, to: { shard: 1, connectionId: 'xb=' } }),
+      ).resolves.toEqual(['c=', 'd=', 'xa=']);
+      await expect(ids({ from: { shard: 1, connectionId: 'xc=' } })).resolves.toEqual(['xc=', 'xd=']);
+      await expect(ids({ to: { shard: 0, connectionId: 'b=' } })).resolves.toEqual(['a=']);
+      // A boundary that is no connection (it left) still splits in the same place.
+      await expect(ids({ from: { shard: 0, connectionId: 'bb=' }, to: { shard: 1 } })).resolves.toEqual([
+        'c=',
+        'd=',
+      ]);
+    });
+
+    it('splits an audience into parts that, read again, hold every connection exactly once', async () => {
+      for (let i = 0; i < 23; i++) await store.putConnection(connection(`conn-${i}=`, i % 2));
+      const audience = await read(store, WHOLE_AUDIENCE, 2);
+      // A connection that the splitting read did not see (it came later) still falls in one part.
+      await store.putConnection(connection('late=', 1));
+
+      const parts = splitAudience(audience, 4);
+      const seen = (await Promise.all(parts.map((range) => read(store, range, 2)))).flat();
+
+      expect(parts).toHaveLength(4);
+      expect(seen.map((key) => key.connectionId).sort()).toEqual(
+        [...audience.map((key) => key.connectionId), 'late='].sort(),
+      );
     });
   });
 };

@@ -1,5 +1,12 @@
 import type { ConnectionRecord, ConnectionStore, NameClaim } from '../../src/chat/ports';
 import { applyStep, type BucketStep } from '../../src/chat/rate-limit';
+import {
+  type AudienceRange,
+  type ConnectionKey,
+  compareKeys,
+  inRange,
+  shardQueries,
+} from '../../src/chat/sharding';
 
 /**
  * The ConnectionStore port in memory, for domain tests. It keeps the promises of ports.ts the way
@@ -22,7 +29,7 @@ export class InMemoryConnectionStore implements ConnectionStore {
   readonly calls: Record<string, number> = {};
   #membersIndex: NameClaim[] | undefined;
 
-  /** `pageSize`: connection ids per page of connectionPages (small values exercise paging). */
+  /** `pageSize`: connections per page of audiencePages (small values exercise paging). */
   constructor(
     private readonly pageSize = 100,
     options: { laggingMembersIndex?: boolean } = {},
@@ -150,14 +157,20 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return this.#membersIndex ?? [...this.names.values()];
   }
 
-  async *connectionPages(shard: number): AsyncGenerator<string[]> {
-    await this.#call('connectionPages');
-    const ids = [...this.connections.values()]
-      .filter((record) => record.shard === shard)
-      .map((record) => record.connectionId);
-    for (let start = 0; start < ids.length; start += this.pageSize) {
-      yield ids.slice(start, start + this.pageSize);
-      await tick();
+  /** Like the Query: one call per page of each shard the range spans, an empty shard included. */
+  async *audiencePages(range: AudienceRange, shardCount: number): AsyncGenerator<ConnectionKey[]> {
+    for (const { shard } of shardQueries(range, shardCount)) {
+      const keys = [...this.connections.values()]
+        .map((record) => ({ shard: record.shard, connectionId: record.connectionId }))
+        .filter((key) => key.shard === shard && inRange(key, range))
+        .sort(compareKeys);
+      let start = 0;
+      do {
+        await this.#call('audiencePages');
+        const page = keys.slice(start, start + this.pageSize);
+        if (page.length > 0) yield page;
+        start += this.pageSize;
+      } while (start < keys.length);
     }
   }
 }

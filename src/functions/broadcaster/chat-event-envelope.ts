@@ -42,9 +42,32 @@ const checkAudience = (audience: unknown, problems: Problems): void => {
       `${path}.connectionIds`,
       'must be a non-empty list of non-empty strings',
     );
-  } else {
-    problems.add(`${path}.kind`, 'must be "shard" or "connections"');
+  } else if (audience.kind === 'range') {
+    problems.check(isNonEmptyString(audience.key), `${path}.key`, 'must be a non-empty string');
+    checkAudienceKey(audience.from, `${path}.from`, problems);
+    checkAudienceKey(audience.to, `${path}.to`, problems);
+  } else if (audience.kind !== 'room') {
+    problems.add(`${path}.kind`, 'must be "room", "range", "shard" or "connections"');
   }
+};
+
+// One end of a range (src/chat/sharding.ts): absent means open.
+const checkAudienceKey = (key: unknown, path: string, problems: Problems): void => {
+  if (key === undefined) return;
+  if (!isRecord(key)) {
+    problems.add(path, 'must be an object');
+    return;
+  }
+  problems.check(
+    Number.isInteger(key.shard) && (key.shard as number) >= 0,
+    `${path}.shard`,
+    'must be an integer >= 0',
+  );
+  problems.check(
+    key.connectionId === undefined || isNonEmptyString(key.connectionId),
+    `${path}.connectionId`,
+    'must be a non-empty string',
+  );
 };
 
 // Frames are checked for the fields every client relies on; the rest of a frame passes through

@@ -23,11 +23,8 @@ import { parseChatEventEnvelope } from './chat-event-envelope';
 const config = loadConfig(broadcasterEnvironment);
 const dynamoDb = createDynamoDbClients();
 const store = new DynamoDbConnectionStore(dynamoDb.document, config.CHAT_TABLE_NAME);
-const chat = new ChatService({
-  store,
-  publisher: new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME),
-  shardCount: config.SHARD_COUNT,
-});
+const publisher = new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME);
+const chat = new ChatService({ store, publisher, shardCount: config.SHARD_COUNT });
 
 // A redelivered EventBridge event has the same envelope id: the second copy returns the stored
 // result instead of posting the frames again. Records outlive every retry window (see template).
@@ -36,7 +33,11 @@ const idempotency = {
     tableName: config.IDEMPOTENCY_TABLE_NAME,
     awsSdkV3Client: dynamoDb.client,
   }),
-  config: new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 2 * 60 * 60 }),
+  // A part of a split room is keyed on the room event and its range (src/chat/sharding.ts, partKey).
+  config: new IdempotencyConfig({
+    eventKeyJmesPath: 'detail.audience.key || id',
+    expiresAfterSeconds: 2 * 60 * 60,
+  }),
 };
 
 const fanOut = new FanOut({
@@ -45,6 +46,12 @@ const fanOut = new FanOut({
     createManagementApiClient(config.CALLBACK_URL, config.SEND_CONCURRENCY),
   ),
   concurrency: config.SEND_CONCURRENCY,
+  shardCount: config.SHARD_COUNT,
+  split: {
+    publisher,
+    recipientsPerDelivery: config.RECIPIENTS_PER_DELIVERY,
+    maxParallelDeliveries: config.MAX_PARALLEL_DELIVERIES,
+  },
   presenceFullListMax: config.PRESENCE_FULL_LIST_MAX,
   onGone: async (connectionId, detail) => {
     // Same code path as $disconnect, except for a connection still inside its connect window.
@@ -69,7 +76,7 @@ const lambdaHandler = async (
   tracer.putAnnotation('eventType', detailType);
 
   const { throttledConnectionIds, throttled, ...result } = await traceFanOut(() =>
-    fanOut.deliver(event.detail),
+    fanOut.deliver(event.detail, { id: event.id, detailType }),
   );
   metrics.addMetric('FramesDelivered', MetricUnit.Count, result.framesSent);
   metrics.addMetric('StaleConnectionsPruned', MetricUnit.Count, result.gone);

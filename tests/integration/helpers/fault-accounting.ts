@@ -1,7 +1,9 @@
 import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../../local/stack';
+import type { Audience } from '../../../src/chat/chat-events';
 import { nameKeyOf } from '../../../src/chat/rules';
+import { type ConnectionKey, inRange, shardRange } from '../../../src/chat/sharding';
 import { output, type StackClients } from './aws';
 import type { ChatClient, Frame } from './chat-client';
 
@@ -122,14 +124,17 @@ export function internalErrors(clients: readonly ChatClient[], marks: readonly n
   );
 }
 
-/** Each named member's shard, read from the chat table with the real SDK (name item, then connection). */
+/**
+ * Each named member's place in the audience (shard and connection id), read from the chat table
+ * with the real SDK (name item, then connection).
+ */
 export async function shardsOf(
   stack: LocalStack,
   aws: StackClients,
   names: readonly string[],
-): Promise<Map<string, number>> {
+): Promise<Map<string, ConnectionKey>> {
   const TableName = output(stack, 'ChatTableName');
-  const shards = new Map<string, number>();
+  const shards = new Map<string, ConnectionKey>();
   for (const name of names) {
     const { Item: nameItem } = await aws.document.send(
       new GetCommand({ TableName, Key: { pk: `NAME#${nameKeyOf(name)}` }, ConsistentRead: true }),
@@ -141,7 +146,7 @@ export async function shardsOf(
         ConsistentRead: true,
       }),
     );
-    shards.set(name, Number(connection?.shard));
+    shards.set(name, { shard: Number(connection?.shard), connectionId: String(connection?.connectionId) });
   }
   return shards;
 }
@@ -149,15 +154,32 @@ export async function shardsOf(
 /** A chat event as the broadcaster's DLQ holds it (the original EventBridge envelope). */
 export interface DeadChatEvent {
   id: string;
-  detail: { audience: { kind: string; shard?: number }; frames: { text?: string }[] };
+  detail: { audience: Audience; frames: { text?: string }[] };
 }
 
-/** The (text, recipient) pairs a set of dead-lettered shard events would have delivered. */
-export function pairsOf(events: readonly DeadChatEvent[], shards: ReadonlyMap<string, number>): string[] {
+/** Whether a room, part or shard event's audience includes the connection at `key`. */
+const reaches = (audience: Audience, key: ConnectionKey): boolean => {
+  switch (audience.kind) {
+    case 'room':
+      return true;
+    case 'range':
+      return inRange(key, audience);
+    case 'shard':
+      return inRange(key, shardRange(audience.shard));
+    case 'connections':
+      return audience.connectionIds.includes(key.connectionId);
+  }
+};
+
+/** The (text, recipient) pairs a set of dead-lettered events would have delivered. */
+export function pairsOf(
+  events: readonly DeadChatEvent[],
+  members: ReadonlyMap<string, ConnectionKey>,
+): string[] {
   const pairs: string[] = [];
   for (const event of events) {
-    for (const [name, shard] of shards) {
-      if (event.detail.audience.kind !== 'shard' || event.detail.audience.shard !== shard) continue;
+    for (const [name, key] of members) {
+      if (!reaches(event.detail.audience, key)) continue;
       for (const frame of event.detail.frames) pairs.push(`${frame.text} -> ${name}`);
     }
   }

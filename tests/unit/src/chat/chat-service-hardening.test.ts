@@ -31,12 +31,7 @@ function setup(limits: RateLimits | null = LIMITS) {
   /** The public texts published (once per message, not per shard). */
   const publicTexts = () =>
     published
-      .filter(
-        (e) =>
-          e.detailType === 'Public Message Sent' &&
-          e.detail.audience.kind === 'shard' &&
-          e.detail.audience.shard === 0,
-      )
+      .filter((e) => e.detailType === 'Public Message Sent' && e.detail.audience.kind === 'room')
       .map((e) => (e.detail.frames[0] as { text: string }).text);
   const leftAnnouncements = () => published.filter((e) => e.detailType === 'Member Left').length;
   return { store, chat, clock, published, publicTexts, leftAnnouncements };
@@ -66,7 +61,7 @@ describe('a 410 met while delivering a broadcast', () => {
 
     expect(store.connections.has('old=')).toBe(false);
     expect(store.names.has(nameKeyOf('bob'))).toBe(false);
-    expect(leftAnnouncements()).toBe(2); // one per shard
+    expect(leftAnnouncements()).toBe(1); // one room event
   });
 
   it('still lets $disconnect remove a young connection at once', async () => {
@@ -216,7 +211,7 @@ describe('the per-connection rate limits', () => {
 
     clock.now += 10_000;
     await chat.setName('a=', 'three', 'c');
-    expect(published.filter((e) => e.detailType === 'Member Renamed')).toHaveLength(4); // 2 per shard
+    expect(published.filter((e) => e.detailType === 'Member Renamed')).toHaveLength(2); // one per rename
   });
 
   it('never takes more name tokens than the burst from concurrent setName calls', async () => {

@@ -58,13 +58,16 @@ const toEveryShard = (
   includeMembers: boolean,
   change?: PresenceChange,
 ) =>
-  Array.from({ length: SHARDS }, (_, shard) => ({
-    detailType,
-    audience: { kind: 'shard', shard },
-    texts,
-    includeMembers,
-    presence: change ? { change, send: 'room' } : undefined,
-  }));
+  // One room event whatever the shard count: the broadcaster sizes and splits the audience.
+  [
+    {
+      detailType,
+      audience: { kind: 'room' },
+      texts,
+      includeMembers,
+      presence: change ? { change, send: 'room' } : undefined,
+    },
+  ];
 
 /** The joiner's own event: no frames, the full list (with the join applied) to its connection. */
 const toJoiner = (connectionId: string, name: string) => ({
@@ -92,7 +95,7 @@ describe('ChatService', () => {
   });
 
   describe('setName', () => {
-    it('claims the name, answers with it and announces the join to every shard with the members', async () => {
+    it('claims the name, answers with it and announces the join to the room with the members', async () => {
       const { store, publisher, chat } = setup();
       await chat.connect('c1=');
 
@@ -201,8 +204,8 @@ describe('ChatService', () => {
       const loser = winner === 'c1=' ? 'c2=' : 'c1=';
       expect(store.connections.get(winner ?? '')).toMatchObject({ nameKey: nameKeyOf('dave') });
       expect(store.connections.get(loser)?.name).toBeUndefined();
-      // One event per shard, and the winner's full list.
-      expect(publisher.events).toHaveLength(SHARDS + 1);
+      // One room event, and the winner's full list.
+      expect(publisher.events).toHaveLength(2);
     });
 
     it('claims a name whose holder left between the failed claim and the look at it', async () => {
@@ -309,7 +312,7 @@ describe('ChatService', () => {
   });
 
   describe('sendPublic', () => {
-    it('publishes the message once per shard, stamped, without the members list', async () => {
+    it('publishes the message once to the room, stamped, without the members list', async () => {
       const { publisher, clock, chat, member } = setup();
       await member('c1=', 'alice');
       clock.now += 5;

@@ -17,8 +17,8 @@ const fakeSender = (script: Record<string, SendResult[]> = {}) => {
 
 const store = (pages: string[][]): ConnectionStore =>
   ({
-    async *connectionPages() {
-      yield* pages;
+    async *audiencePages() {
+      for (const page of pages) yield page.map((connectionId) => ({ shard: 0, connectionId }));
     },
     listMembers: async () => ['alice', 'bob'],
   }) as unknown as ConnectionStore;
@@ -36,6 +36,7 @@ const fanOut = (sender: ConnectionSender, pages: string[][], rounds = 3) =>
     store: store(pages),
     sender,
     concurrency: 2,
+    shardCount: 1,
     onGone: async () => {},
     throttleRetry: {
       rounds,

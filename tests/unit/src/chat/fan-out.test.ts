@@ -19,6 +19,7 @@ const setup = (concurrency = 4) => {
     store,
     sender,
     concurrency,
+    shardCount: 2,
     now: () => NOW,
     onGone: async (connectionId) => {
       gone.push(connectionId);
@@ -149,6 +150,7 @@ describe('FanOut', () => {
       store,
       sender,
       concurrency: 2,
+      shardCount: 1,
       now: () => NOW,
       onGone: (connectionId, { correlationId }) =>
         chat.leave(connectionId, correlationId).then(() => undefined),

@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { broadcastEvents, type ChatEvent, DETAIL_TYPES } from '../../../../src/chat/chat-events';
+import { type ChatEvent, DETAIL_TYPES } from '../../../../src/chat/chat-events';
 import { joinedFrame } from '../../../../src/chat/frames';
 import { EventBridgePublisher, EventPublishError } from '../../../../src/delivery/event-bridge-publisher';
 
@@ -14,16 +14,17 @@ const publisher = () =>
     },
   });
 
+// Events told apart by their audience's shard (as a split's parts are by their range).
 const events = (count: number): ChatEvent[] =>
-  broadcastEvents(
-    DETAIL_TYPES.memberJoined,
-    [joinedFrame('alice', { id: '01M7XEE6XS2ZYEQTXP5S60BGES', ts: 1 })],
-    {
-      shardCount: count,
+  Array.from({ length: count }, (_, shard) => ({
+    detailType: DETAIL_TYPES.memberJoined,
+    detail: {
       correlationId: 'corr',
+      audience: { kind: 'shard', shard },
+      frames: [joinedFrame('alice', { id: '01M7XEE6XS2ZYEQTXP5S60BGES', ts: 1 })],
       includeMembers: true,
     },
-  );
+  }));
 
 const shardsIn = (call: number) =>
   (eventBridge.commandCalls(PutEventsCommand)[call]?.args[0].input.Entries ?? []).map(

@@ -256,7 +256,7 @@ describe('the broadcaster handler', () => {
       ':me': 'gone=',
     });
     const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
-    expect(entries).toHaveLength(4);
+    expect(entries).toHaveLength(1);
     const detail = JSON.parse(entries[0]?.Detail ?? '{}');
     expect(entries[0]?.DetailType).toBe('Member Left');
     expect(detail).toMatchObject({ correlationId: 'corr-123=', includeMembers: true });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { broadcastEvents, directEvent, joinerListEvent } from '../../../../src/chat/chat-events';
+import { broadcastEvent, directEvent, joinerListEvent } from '../../../../src/chat/chat-events';
 import { publicFrame } from '../../../../src/chat/frames';
 import {
   InvalidChatEventError,
@@ -20,8 +20,7 @@ describe('parseChatEventEnvelope', () => {
 
   it('accepts every event chat-api publishes', () => {
     const events = [
-      ...broadcastEvents('Member Joined', [frame], {
-        shardCount: 2,
+      broadcastEvent('Member Joined', [frame], {
         correlationId: 'c=',
         includeMembers: true,
         presence: { event: 'renamed', name: 'alicia', previousName: 'alice', connectionId: 'a=' },
@@ -59,7 +58,11 @@ describe('parseChatEventEnvelope', () => {
   it.each([
     ['a negative shard', { kind: 'shard', shard: -1 }, 'detail.audience.shard must be an integer >= 0'],
     ['a fractional shard', { kind: 'shard', shard: 1.5 }, 'detail.audience.shard must be an integer >= 0'],
-    ['an unknown kind', { kind: 'everyone' }, 'detail.audience.kind must be "shard" or "connections"'],
+    [
+      'an unknown kind',
+      { kind: 'everyone' },
+      'detail.audience.kind must be "room", "range", "shard" or "connections"',
+    ],
   ])('refuses %s', (_what, audience, problem) => {
     const event = chatEnvelope('Public Message Sent', {
       correlationId: 'c=',

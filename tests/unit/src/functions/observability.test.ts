@@ -75,7 +75,10 @@ describe('observability', () => {
         nameKey: 'alice',
       },
     });
-    dynamo.on(QueryCommand).resolves({ Items: [{ connectionId: 'B=' }] });
+    // The room is read shard by shard: one connection, in shard 0.
+    dynamo.on(QueryCommand).callsFake((input) => ({
+      Items: input.ExpressionAttributeValues[':shard'] === 0 ? [{ connectionId: 'B=' }] : [],
+    }));
 
     // Act: chat-api handles the frame, then the broadcaster gets the event chat-api published
     await chatApi(

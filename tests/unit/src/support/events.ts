@@ -7,6 +7,8 @@ export const TEST_ENV = {
   CALLBACK_URL: 'https://g2i23lrnus.execute-api.us-east-1.amazonaws.com/production',
   SHARD_COUNT: '4',
   SEND_CONCURRENCY: '8',
+  RECIPIENTS_PER_DELIVERY: '2000',
+  MAX_PARALLEL_DELIVERIES: '100',
   PRESENCE_FULL_LIST_MAX: '100',
   PUBLIC_MESSAGE_BURST: '10',
   PUBLIC_MESSAGES_PER_SECOND: '2',
