@@ -14,6 +14,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   [`${TRACES_PATH}/`]: { file: 'index.html', type: 'text/html; charset=utf-8' },
   [`${TRACES_PATH}/traces.js`]: { file: 'traces.js', type: 'text/javascript; charset=utf-8' },
   [`${TRACES_PATH}/traces.css`]: { file: 'traces.css', type: 'text/css; charset=utf-8' },
+  [`${TRACES_PATH}/icon.svg`]: { file: 'icon.svg', type: 'image/svg+xml' },
 };
 
 // Scripts and styles from this origin only: the page has no inline script or style.
