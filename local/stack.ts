@@ -19,7 +19,7 @@ import { SqsService, type SqsStats } from './sqs';
 import { localEnvironment } from './stack-environment';
 import { loadStack } from './template';
 import type { FunctionModel, StackModel } from './template/types';
-import { createTraceView } from './traces/trace-view';
+import { createTraceView } from './traces';
 import type { TraceStore } from './xray';
 
 export type { FunctionStats } from './lambda';

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { LocalStack } from '../../../local/stack';
 import { startLocalStack } from '../../../local/stack';
 import type { Trace, TraceNode, TraceSummary } from '../../../local/xray';
@@ -82,5 +85,30 @@ describe('local traces of a sendPublic', () => {
       return sum + (counts?.framesSent ?? 0);
     }, 0);
     expect(posted).toBe(clients.length);
+  });
+
+  it('print as an indented waterfall with npm run traces', async () => {
+    // The real command, in its own process, against this stack (async: the stack serves it from here).
+    const root = path.resolve(__dirname, '../../..');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/tsx/dist/cli.mjs'),
+        'local/cli.ts',
+        'traces',
+        '--last',
+        '1',
+        '--url',
+        stack.siteUrl,
+      ],
+      { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^sendPublic {2}1-[0-9a-f]{8}-[0-9a-f]{24} /);
+    const names = lines.slice(1).map((line) => line.slice(9 + 1 + 9 + 1 + 30 + 1));
+    expect(names[0]).toMatch(/^\S+\/production {2}sendPublic/);
+    expect(names[1]).toMatch(new RegExp(`^ {2}${functionNamed('ChatApiFunction')}`));
+    expect(names.some((name) => /^ +EventBridge {2}PutEvents/.test(name))).toBe(true);
+    expect(names.some((name) => name.trim().startsWith(functionNamed('BroadcasterFunction')))).toBe(true);
   });
 });
