@@ -60,7 +60,10 @@ export function createTraceView(traces: () => TraceStore | undefined) {
     if (one) {
       const trace = store?.get(one[1] as string);
       if (trace) sendJson(res, 200, trace);
-      else sendJson(res, 404, { message: `No trace ${one[1]} (the view keeps the most recent ones)` });
+      else
+        sendJson(res, 404, {
+          message: `Trace ${one[1]} is no longer kept (the view keeps the most recent ones)`,
+        });
       return true;
     }
     const page = FILES[pathname];
