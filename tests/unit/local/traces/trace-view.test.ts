@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTraceView } from '../../../../local/traces';
-import { TraceStore } from '../../../../local/xray';
+import { type Trace, TraceStore } from '../../../../local/xray';
 
 const TRACE = '1-6b0cdddc-65e3aa4ed5dccc003af61954';
 
@@ -44,11 +44,11 @@ describe('the trace view', () => {
       version: 1,
       traces: [expect.objectContaining({ id: TRACE, root: 'api/production' })],
     });
-    const trace = await (await fetch(`${base}/_local/traces/${TRACE}.json`)).json();
+    const trace = (await (await fetch(`${base}/_local/traces/${TRACE}.json`)).json()) as Trace;
     expect(trace.roots).toEqual([expect.objectContaining({ name: 'api/production', children: [] })]);
     const gone = await fetch(`${base}/_local/traces/1-6b0cdddc-000000000000000000000000.json`);
     expect(gone.status).toBe(404);
-    expect((await gone.json()).message).toContain('no longer');
+    expect(((await gone.json()) as { message: string }).message).toContain('no longer');
   });
 
   it('leaves other paths to the rest of the site and refuses writes', async () => {
