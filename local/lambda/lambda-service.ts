@@ -191,7 +191,10 @@ export class LambdaService implements LocalService<LambdaStats> {
     this.async.invoke(this.fn(logicalId), event, options.label, options.traceHeader);
   }
 
-  /** Adds a segment document to the local X-Ray sink (the stack's own services record theirs here). */
+  /**
+   * Adds a segment document to the local X-Ray sink (the stack's own services record theirs here);
+   * with an external daemon (`xrayDaemonAddress`) there is no sink and it is dropped.
+   */
   recordSegment(doc: SegmentDocument): void {
     this.xraySink?.record(doc);
   }
@@ -270,7 +273,7 @@ export class LambdaService implements LocalService<LambdaStats> {
       segmentId: newSegmentId(),
       invocationId: newSegmentId(),
     };
-    let started: number | undefined;
+    let handlerStarted: number | undefined;
     const report: InvocationReport = {
       functionLogicalId: fn.logicalId,
       functionName: fn.functionName,
@@ -296,7 +299,7 @@ export class LambdaService implements LocalService<LambdaStats> {
       );
     const segment = (result: InvokeResult): void => {
       if (!trace.sampled) return;
-      const times = { accepted: queuedAt, started, ended: performance.now() };
+      const times = { accepted: queuedAt, started: handlerStarted, ended: performance.now() };
       this.recordSegment(
         invocationSegment(fn, trace, result.report, times, result.ok ? undefined : result.error),
       );
@@ -322,7 +325,8 @@ export class LambdaService implements LocalService<LambdaStats> {
       if (cold) report.initDurationMs = round(init.initMs);
       // Killed (the service closed) while it started: its worker is gone, nothing may be posted to it.
       if (env.dead) return fail(this.closed ? STOPPING : ENVIRONMENT_GONE, 'crash');
-      started = performance.now();
+      const started = performance.now();
+      handlerStarted = started;
       const fault = this.options.invocationFault?.(fn);
       const stopping =
         fault && setTimeout(() => void env.stop(injected(fault, fn, opts.requestId)), fault.afterMs);
@@ -333,7 +337,7 @@ export class LambdaService implements LocalService<LambdaStats> {
       });
       const outcome = await env.invoke(event, opts.requestId, header);
       clearTimeout(stopping);
-      report.durationMs = round(performance.now() - (started as number));
+      report.durationMs = round(performance.now() - started);
       if (outcome.cpu) report.cpu = { ms: round(outcome.cpu.ms), source: outcome.cpu.source };
       report.billedMs = Math.max(1, Math.ceil(report.durationMs));
       return this.settle(outcome, report, fail, segment);
