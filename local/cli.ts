@@ -28,6 +28,7 @@ import {
 } from './stack';
 import { loadStack, TemplateError } from './template';
 import type { FunctionModel } from './template/types';
+import { printTraces, TRACES_PATH, TracesUnavailableError } from './traces';
 
 // `npm start` and `npm run invoke`: see docs/local-stack.md.
 
@@ -127,7 +128,12 @@ class UsageError extends Error {}
 
 /** The message a user needs for the errors that have a known cause; undefined for the others. */
 function explain(error: unknown): string | undefined {
-  if (error instanceof PortInUseError || error instanceof UsageError) return error.message;
+  if (
+    error instanceof PortInUseError ||
+    error instanceof UsageError ||
+    error instanceof TracesUnavailableError
+  )
+    return error.message;
   if (error instanceof FaultOptionsError) return `Fault options: ${error.message}`;
   if (error instanceof TemplateError) return `Template error: ${error.message}`;
   if (error instanceof BuildError) {
@@ -218,6 +224,7 @@ async function start(opts: {
       `  @connections    ${stack.connectionsUrl(api.logicalId)}/@connections/{connectionId}`,
     ]),
     `  AWS endpoint    ${stack.awsEndpoint}   (DynamoDB, EventBridge, SQS; any credentials)`,
+    `  Traces          ${stack.siteUrl}${TRACES_PATH}   (or npm run traces -- --last 5)`,
     `  Functions       ${stack.model.functions.map((fn) => fn.logicalId).join(', ') || 'none'}`,
     `  Tables          ${stack.model.tables.map((table) => table.tableName).join(', ') || 'none'}${
       opts.persist ? ` (persisted in ${opts.persist})` : ' (in memory)'
@@ -454,5 +461,23 @@ program
   .action((functionId: string, eventFile: string, opts: { template: string }) =>
     invoke(functionId, eventFile, opts).catch(fail),
   );
+
+program
+  .command('traces')
+  .description("print the running stack's recent X-Ray traces as waterfalls (the page is /_local/traces)")
+  .option('--last <n>', 'how many of the most recent traces', integer('--last', 1), 5)
+  .option('--id <traceId>', 'print this trace only')
+  .option(
+    '--url <siteUrl>',
+    'the running stack (default: the one npm start recorded, else http://127.0.0.1:3000)',
+  )
+  .action(async (opts: { last: number; id?: string; url?: string }) => {
+    try {
+      const siteUrl = opts.url ?? (await runningStack())?.siteUrl ?? 'http://127.0.0.1:3000';
+      await printTraces(siteUrl, { last: opts.last, id: opts.id, palette });
+    } catch (error) {
+      fail(error);
+    }
+  });
 
 program.parseAsync(process.argv).catch(fail);

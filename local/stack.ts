@@ -19,6 +19,8 @@ import { SqsService, type SqsStats } from './sqs';
 import { localEnvironment } from './stack-environment';
 import { loadStack } from './template';
 import type { FunctionModel, StackModel } from './template/types';
+import { createTraceView } from './traces';
+import type { TraceStore } from './xray';
 
 export type { FunctionStats } from './lambda';
 export { PortInUseError } from './site-server';
@@ -92,6 +94,8 @@ export interface LocalStack {
   eventBridge: EventBridgeService;
   sqs: SqsService;
   dynamodb: LocalDynamoDb;
+  /** The traces the local X-Ray sink assembled (served at /_local/traces). */
+  traces: TraceStore;
   stats(): StackStats;
   resetStats(): void;
   drain(): Promise<void>;
@@ -177,11 +181,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invocationFault: (fn) => faults.lambdaInvocation(fn.logicalId),
     });
     cleanups.push(() => lambda.close());
+    const traces = (await lambda.xraySinkReady())?.traces as TraceStore;
 
     const eventBridge = new EventBridgeService({
       model,
       invokeFunction: (logicalId, event, context) =>
-        lambda.invokeAsync(logicalId, event, { label: context.label }),
+        lambda.invokeAsync(logicalId, event, { label: context.label, traceHeader: context.traceHeader }),
+      onSegment: (segment) => lambda.recordSegment(segment),
       sendToQueue: (arn, body, attributes) => sqs.send(arn, body, attributes),
       onEvent: (summary) => log.event?.(summary),
       onWarning: (message) => log.warn?.(message),
@@ -197,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       callbackLatencyMs: options.callbackLatencyMs,
       postFault: () => faults.postToConnection(),
       onActivity: (activity) => log.gateway?.(activity),
+      onSegment: (segment) => lambda.recordSegment(segment),
       invoker: {
         invoke: async (logicalId, event, invokeOptions): Promise<GatewayInvokeResult> => {
           const result = await lambda.invoke(logicalId, event, invokeOptions);
@@ -204,7 +211,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         },
       },
     });
-    site.setRoutes(gateway);
+    const traceView = createTraceView(() => traces);
+    site.setRoutes({
+      stagePaths: gateway.stagePaths,
+      handleRequest: (req, res) => traceView(req, res) || gateway.handleRequest(req, res),
+      handleUpgrade: (req, socket, head) => gateway.handleUpgrade(req, socket, head),
+    });
     cleanups.push(() => gateway.close());
 
     awsServices.dynamodb = dynamodb;
@@ -242,6 +254,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventBridge,
       sqs,
       dynamodb,
+      traces,
       stats: () => ({
         gateway: gateway.stats(),
         aws: endpoint.stats(),

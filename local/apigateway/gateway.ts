@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { LocalService } from '../service';
+import type { SegmentDocument } from '../xray';
 import { ConnectionsApi } from './connections-api';
 import {
   buildConnectEvent,
@@ -22,6 +23,7 @@ import { FrameSizeWatcher } from './frame-size-watcher';
 import { newGatewayId, newTraceId } from './ids';
 import { AWS_LIMITS, CLOSE, type GatewayLimits } from './limits';
 import { createRouteSelector } from './route-selection';
+import { startRouteTrace } from './route-trace';
 import type { ApiRuntime, Connection, PendingConnection } from './runtime';
 
 /** The parts of the stack model's WebSocketApiModel the gateway needs. */
@@ -42,7 +44,7 @@ export interface GatewayInvoker {
   invoke(
     functionLogicalId: string,
     event: WebSocketEvent,
-    options: { label: string },
+    options: { label: string; traceHeader?: string },
   ): Promise<GatewayInvokeResult>;
 }
 
@@ -65,6 +67,8 @@ export interface WebSocketGatewayOptions {
   /** An injected failure for one PostToConnection (local/faults), answered instead of a delivery. */
   postFault?: () => { status: number; type: string; message: string } | undefined;
   onActivity?: (activity: GatewayActivity) => void;
+  /** The gateway's X-Ray segment of each route invocation (route-trace.ts). */
+  onSegment?: (segment: SegmentDocument) => void;
 }
 
 export interface GatewayStats {
@@ -418,7 +422,20 @@ export class WebSocketGateway implements LocalService<GatewayStats> {
     event: WebSocketEvent,
     label: string,
   ): Promise<GatewayInvokeResult | typeof TIMED_OUT> {
-    const invocation = this.options.invoker.invoke(functionLogicalId, event, { label }).catch(
+    const trace = startRouteTrace(event);
+    const result = await this.invokeWithin(functionLogicalId, event, label, trace.header);
+    const status = result === TIMED_OUT ? 504 : result.ok ? statusOf(result.payload) : 500;
+    this.options.onSegment?.(trace.segment(status));
+    return result;
+  }
+
+  private async invokeWithin(
+    functionLogicalId: string,
+    event: WebSocketEvent,
+    label: string,
+    traceHeader: string,
+  ): Promise<GatewayInvokeResult | typeof TIMED_OUT> {
+    const invocation = this.options.invoker.invoke(functionLogicalId, event, { label, traceHeader }).catch(
       (error: unknown): GatewayInvokeResult => ({
         ok: false,
         error: {

@@ -1,4 +1,5 @@
 import type { RuleModel, RuleTargetModel } from '../template/types';
+import { startDeliveryTrace } from './delivery-trace';
 import type { EventBridgeServiceOptions, EventBridgeStats } from './eventbridge-service';
 import { selectInputPath } from './input-path';
 import type { EventEnvelope } from './put-events';
@@ -16,7 +17,8 @@ const NON_RETRYABLE = new Set([
 ]);
 
 /** The service's target callbacks, and what the service decided of its options. */
-export interface DeliveryOptions extends Pick<EventBridgeServiceOptions, 'invokeFunction' | 'sendToQueue'> {
+export interface DeliveryOptions
+  extends Pick<EventBridgeServiceOptions, 'invokeFunction' | 'sendToQueue' | 'onSegment'> {
   warn: (message: string) => void;
   counters: () => EventBridgeStats;
   retryDelaysMs: number[];
@@ -95,12 +97,20 @@ export class Deliveries {
     const payload = this.payloadFor(target, event);
     try {
       if (target.functionLogicalId) {
-        await this.options.invokeFunction(target.functionLogicalId, payload, {
-          label: `rule/${rule.name}`,
-          ruleArn: delivery.ruleArn,
-          eventId: event.id,
-          ...(delivery.traceHeader ? { traceHeader: delivery.traceHeader } : {}),
-        });
+        const trace = startDeliveryTrace(delivery);
+        try {
+          await this.options.invokeFunction(target.functionLogicalId, payload, {
+            label: `rule/${rule.name}`,
+            ruleArn: delivery.ruleArn,
+            eventId: event.id,
+            traceHeader: trace.header,
+          });
+        } catch (error) {
+          const err = error as Error;
+          this.options.onSegment?.(trace.segment({ type: err.name ?? 'Error', message: err.message }));
+          throw error;
+        }
+        this.options.onSegment?.(trace.segment());
       } else if (target.queueLogicalId || target.arn.startsWith('arn:aws:sqs:')) {
         const body = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
         await this.options.sendToQueue(target.arn, body, {});

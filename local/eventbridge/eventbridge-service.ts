@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { awsJsonService, isRecord, type JsonObject } from '../aws-json';
 import type { LocalService } from '../service';
 import type { RuleModel, StackModel } from '../template/types';
+import type { SegmentDocument } from '../xray';
 import { Deliveries } from './deliveries';
 import {
   type EventPattern,
@@ -90,6 +91,8 @@ export interface EventBridgeServiceOptions {
   now?: () => number;
   /** An injected failure for one valid entry (local/faults), reported in its result entry. */
   entryFault?: () => PutEventsResultEntry | undefined;
+  /** The bus's X-Ray segment of each delivery to a function (delivery-trace.ts). */
+  onSegment?: (segment: SegmentDocument) => void;
 }
 
 export interface EventBridgeStats {
@@ -136,7 +139,11 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
     serviceName: 'The local EventBridge',
     dialect: { targetPrefix: 'AWSEvents.', version: '1.1' },
     operations: {
-      PutEvents: (input) => this.putEvents(input.Entries as PutEventsRequestEntry[]),
+      PutEvents: (input, call) =>
+        this.putEvents(
+          input.Entries as PutEventsRequestEntry[],
+          call.response.req?.headers['x-amzn-trace-id'],
+        ),
       DescribeEventBus: (input) => this.describeEventBus(input),
       ListEventBuses: (input) => this.listEventBuses(input),
       ListRules: (input) => this.listRules(input),
@@ -155,6 +162,7 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
     this.deliveries = new Deliveries({
       invokeFunction: options.invokeFunction,
       sendToQueue: options.sendToQueue,
+      onSegment: options.onSegment,
       warn: this.warn,
       counters: () => this.counters,
       retryDelaysMs: options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS,
@@ -213,8 +221,14 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
     return this.wire.handleRequest(req, res, body);
   }
 
-  /** PutEvents, callable in process. Throws EventBridgeError for request-level validation errors. */
-  putEvents(entries: PutEventsRequestEntry[] | undefined): PutEventsResponse {
+  /**
+   * PutEvents, callable in process. Throws EventBridgeError for request-level validation errors.
+   * `traceHeader` is the request's X-Amzn-Trace-Id; an entry's own TraceHeader wins over it, as on AWS.
+   */
+  putEvents(
+    entries: PutEventsRequestEntry[] | undefined,
+    traceHeader?: string | string[],
+  ): PutEventsResponse {
     this.counters.putEventsCalls++;
     checkPutEventsRequest(entries);
 
@@ -241,7 +255,11 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
         detail: JSON.parse(entry.Detail as string) as Record<string, unknown>,
       };
       results.push({ EventId: envelope.id });
-      accepted.push({ envelope, busName: this.busName(entry.EventBusName), traceHeader: entry.TraceHeader });
+      accepted.push({
+        envelope,
+        busName: this.busName(entry.EventBusName),
+        traceHeader: entry.TraceHeader || (typeof traceHeader === 'string' ? traceHeader : undefined),
+      });
     }
 
     // Delivery starts after the response has been produced: never inside PutEvents' own path.

@@ -7,7 +7,7 @@ export interface AsyncInvokerOptions {
   run(
     fn: FunctionModel,
     event: unknown,
-    attempt: { label?: string; requestId: string; attempt: number },
+    attempt: { label?: string; traceHeader?: string; requestId: string; attempt: number },
   ): Promise<InvokeResult>;
   counters: () => LambdaCounters;
   delaysMs: number[];
@@ -28,10 +28,10 @@ export class AsyncInvoker {
 
   constructor(private readonly options: AsyncInvokerOptions) {}
 
-  invoke(fn: FunctionModel, event: unknown, label: string | undefined): void {
+  invoke(fn: FunctionModel, event: unknown, label: string | undefined, traceHeader?: string): void {
     this.options.counters().asyncInvocations += 1;
     this.inFlight += 1;
-    this.runAsync(fn, event, label)
+    this.runAsync(fn, event, label, traceHeader)
       .catch((err) =>
         this.options.onLog?.(fn, `[local lambda] async invocation failed: ${(err as Error).message}`),
       )
@@ -57,7 +57,12 @@ export class AsyncInvoker {
     this.retryTimers.clear();
   }
 
-  private async runAsync(fn: FunctionModel, event: unknown, label: string | undefined): Promise<void> {
+  private async runAsync(
+    fn: FunctionModel,
+    event: unknown,
+    label: string | undefined,
+    traceHeader: string | undefined,
+  ): Promise<void> {
     const requestId = randomUUID();
     const enqueued = Date.now();
     const { maximumRetryAttempts, maximumEventAgeSeconds } = fn.asyncConfig;
@@ -65,7 +70,7 @@ export class AsyncInvoker {
     let attempt = 1;
     let failures = 0;
     for (;;) {
-      const result = await this.options.run(fn, event, { label, requestId, attempt });
+      const result = await this.options.run(fn, event, { label, traceHeader, requestId, attempt });
       if (result.ok || this.closed) return;
       // Throttles are retried until the event is too old without using up retry attempts, as on AWS.
       const throttled = result.report.outcome === 'throttled';

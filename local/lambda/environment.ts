@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { BuiltFunction } from '../build/build-functions';
 import type { FunctionModel } from '../template/types';
 import { runtimeSdk, shipsSdkV3 } from './runtime-sdk';
-import { newLogStream, traceHeader } from './runtime-variables';
+import { newLogStream } from './runtime-variables';
 import {
   ENVIRONMENT_GONE,
   exitError,
@@ -148,7 +148,8 @@ export class ExecutionEnvironment {
   }
 
   /** Runs the handler once; a timeout stops the environment, as Lambda does (the next start is cold). */
-  invoke(event: unknown, requestId: string): Promise<HandlerOutcome> {
+  /** `traceHeader` becomes the invocation's _X_AMZN_TRACE_ID. */
+  invoke(event: unknown, requestId: string, traceHeader: string): Promise<HandlerOutcome> {
     const { fn } = this;
     const timeoutMs = fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
@@ -161,7 +162,7 @@ export class ExecutionEnvironment {
         id: pending.id,
         event,
         deadline,
-        traceId: traceHeader(fn.tracing === 'Active'),
+        traceId: traceHeader,
         context: {
           awsRequestId: requestId,
           functionName: fn.functionName,

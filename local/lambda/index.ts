@@ -4,7 +4,6 @@ export {
   type LambdaServiceOptions,
   UnknownFunctionError,
 } from './lambda-service';
-export { traceHeader } from './runtime-variables';
 export type {
   DeadLetterPayload,
   FunctionStats,

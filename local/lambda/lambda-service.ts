@@ -4,9 +4,17 @@ import type { Worker } from 'node:worker_threads';
 import type { BuiltFunction } from '../build/build-functions';
 import type { LocalService } from '../service';
 import type { FunctionModel } from '../template/types';
+import {
+  formatTraceHeader,
+  newSegmentId,
+  newTraceRoot,
+  parseTraceHeader,
+  type SegmentDocument,
+} from '../xray';
 import { startXraySink, type XraySink } from '../xray/xray-sink';
 import { AsyncInvoker } from './async-invoker';
 import { ExecutionEnvironment, timedOut } from './environment';
+import { invocationSegment } from './invocation-segment';
 import { EnvironmentPool } from './pool';
 import { runtimeVariables } from './runtime-variables';
 import {
@@ -155,10 +163,19 @@ export class LambdaService implements LocalService<LambdaStats> {
     this.reaper.unref();
   }
 
-  /** A synchronous (RequestResponse) invocation. Function errors resolve as `{ ok: false }`, as Lambda returns them. */
-  async invoke(logicalId: string, event: unknown, options: { label?: string } = {}): Promise<InvokeResult> {
+  /**
+   * A synchronous (RequestResponse) invocation. Function errors resolve as `{ ok: false }`, as Lambda
+   * returns them. `traceHeader` is the caller's X-Ray context (X-Amzn-Trace-Id); without one the
+   * invocation starts a trace of its own.
+   */
+  async invoke(
+    logicalId: string,
+    event: unknown,
+    options: { label?: string; traceHeader?: string } = {},
+  ): Promise<InvokeResult> {
     return this.run(this.fn(logicalId), event, {
       label: options.label,
+      traceHeader: options.traceHeader,
       requestId: randomUUID(),
       invocationType: 'RequestResponse',
       attempt: 1,
@@ -166,8 +183,20 @@ export class LambdaService implements LocalService<LambdaStats> {
   }
 
   /** An asynchronous (Event) invocation: queued, retried per the function's EventInvokeConfig, then dead-lettered. */
-  invokeAsync(logicalId: string, event: unknown, options: { label?: string } = {}): void {
-    this.async.invoke(this.fn(logicalId), event, options.label);
+  invokeAsync(
+    logicalId: string,
+    event: unknown,
+    options: { label?: string; traceHeader?: string } = {},
+  ): void {
+    this.async.invoke(this.fn(logicalId), event, options.label, options.traceHeader);
+  }
+
+  /**
+   * Adds a segment document to the local X-Ray sink (the stack's own services record theirs here);
+   * with an external daemon (`xrayDaemonAddress`) there is no sink and it is dropped.
+   */
+  recordSegment(doc: SegmentDocument): void {
+    this.xraySink?.record(doc);
   }
 
   /** Resolves when no async invocation is queued, waiting for a retry, or running. */
@@ -225,9 +254,26 @@ export class LambdaService implements LocalService<LambdaStats> {
   private async run(
     fn: FunctionModel,
     event: unknown,
-    opts: { label?: string; requestId: string; invocationType: 'RequestResponse' | 'Event'; attempt: number },
+    opts: {
+      label?: string;
+      traceHeader?: string;
+      requestId: string;
+      invocationType: 'RequestResponse' | 'Event';
+      attempt: number;
+    },
   ): Promise<InvokeResult> {
     const queuedAt = performance.now();
+    // Lambda continues the caller's trace, or starts one; the segment's Invocation is the Parent its
+    // code sees in _X_AMZN_TRACE_ID, so the SDK's subsegments hang under it.
+    const caller = parseTraceHeader(opts.traceHeader);
+    const trace = {
+      root: caller?.root ?? newTraceRoot(),
+      parent: caller?.parent,
+      sampled: caller ? caller.sampled : fn.tracing === 'Active',
+      segmentId: newSegmentId(),
+      invocationId: newSegmentId(),
+    };
+    let handlerStarted: number | undefined;
     const report: InvocationReport = {
       functionLogicalId: fn.logicalId,
       functionName: fn.functionName,
@@ -243,11 +289,21 @@ export class LambdaService implements LocalService<LambdaStats> {
       attempt: opts.attempt,
     };
     const fail = (error: LambdaError, outcome: InvocationOutcome): InvokeResult =>
-      this.finish({
-        ok: false,
-        error,
-        report: { ...report, outcome, errorType: error.errorType, errorMessage: error.errorMessage },
-      });
+      this.finish(
+        {
+          ok: false,
+          error,
+          report: { ...report, outcome, errorType: error.errorType, errorMessage: error.errorMessage },
+        },
+        segment,
+      );
+    const segment = (result: InvokeResult): void => {
+      if (!trace.sampled) return;
+      const times = { accepted: queuedAt, started: handlerStarted, ended: performance.now() };
+      this.recordSegment(
+        invocationSegment(fn, trace, result.report, times, result.ok ? undefined : result.error),
+      );
+    };
 
     if (this.closed) return fail(STOPPING, 'crash');
     const pool = this.pools.get(fn.logicalId) as EnvironmentPool;
@@ -270,15 +326,21 @@ export class LambdaService implements LocalService<LambdaStats> {
       // Killed (the service closed) while it started: its worker is gone, nothing may be posted to it.
       if (env.dead) return fail(this.closed ? STOPPING : ENVIRONMENT_GONE, 'crash');
       const started = performance.now();
+      handlerStarted = started;
       const fault = this.options.invocationFault?.(fn);
       const stopping =
         fault && setTimeout(() => void env.stop(injected(fault, fn, opts.requestId)), fault.afterMs);
-      const outcome = await env.invoke(event, opts.requestId);
+      const header = formatTraceHeader({
+        root: trace.root,
+        parent: trace.invocationId,
+        sampled: trace.sampled,
+      });
+      const outcome = await env.invoke(event, opts.requestId, header);
       clearTimeout(stopping);
       report.durationMs = round(performance.now() - started);
       if (outcome.cpu) report.cpu = { ms: round(outcome.cpu.ms), source: outcome.cpu.source };
       report.billedMs = Math.max(1, Math.ceil(report.durationMs));
-      return this.settle(outcome, report, fail);
+      return this.settle(outcome, report, fail, segment);
     } finally {
       pool.release(env);
     }
@@ -289,6 +351,7 @@ export class LambdaService implements LocalService<LambdaStats> {
     outcome: HandlerOutcome,
     report: InvocationReport,
     fail: (error: LambdaError, outcome: InvocationOutcome) => InvokeResult,
+    segment: (result: InvokeResult) => void,
   ): InvokeResult {
     if (!outcome.ok) return fail(outcome.error, outcome.outcome);
     if (Buffer.byteLength(outcome.payload) > RESPONSE_LIMIT_BYTES) {
@@ -309,11 +372,12 @@ export class LambdaService implements LocalService<LambdaStats> {
       if (statusCode >= 500) report.responseBodyLine = firstLine((payload as { body?: unknown }).body);
     }
     if (outcome.loggedError) report.loggedError = outcome.loggedError;
-    return this.finish({ ok: true, payload, report });
+    return this.finish({ ok: true, payload, report }, segment);
   }
 
-  private finish(result: InvokeResult): InvokeResult {
+  private finish(result: InvokeResult, segment: (result: InvokeResult) => void): InvokeResult {
     const { report } = result;
+    segment(result);
     this.counters.invocations += 1;
     if (report.outcome === 'timeout') this.counters.timeouts += 1;
     else if (report.outcome === 'throttled') this.counters.throttles += 1;

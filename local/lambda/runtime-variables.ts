@@ -47,11 +47,3 @@ export function runtimeVariables(
 export function newLogStream(): string {
   return `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
 }
-
-/** `Root=1-{epoch seconds hex}-{24 hex};Parent={16 hex};Sampled=1`, as Lambda sets _X_AMZN_TRACE_ID. */
-export function traceHeader(sampled: boolean): string {
-  const time = Math.floor(Date.now() / 1000)
-    .toString(16)
-    .padStart(8, '0');
-  return `Root=1-${time}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=${sampled ? 1 : 0}`;
-}

@@ -22,6 +22,12 @@ import {
 } from '../../../../local/eventbridge';
 import { SqsService } from '../../../../local/sqs';
 import type { QueueModel, RuleModel, RuleTargetModel, StackModel } from '../../../../local/template/types';
+import type { SegmentDocument } from '../../../../local/xray';
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -318,15 +324,74 @@ describe('EventBridgeService PutEvents over the real @aws-sdk/client-eventbridge
     expect(h.warnings.join('\n')).toContain('"nope"');
   });
 
-  it('never delivers inside the PutEvents call itself, and passes the TraceHeader on', async () => {
-    h = await start([rule('any', { source: ['chat.api'] }, [lambdaTarget('t', 'Fn')])]);
+  it('never delivers inside the PutEvents call itself, and continues an entry TraceHeader through a hop segment', async () => {
+    const segments: SegmentDocument[] = [];
+    h = await start([rule('any', { source: ['chat.api'] }, [lambdaTarget('t', 'Fn')])], {
+      onSegment: (segment) => segments.push(segment),
+    });
     const traceHeader = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
     const response = h.eventBridge.putEvents([entry({}, { TraceHeader: traceHeader })]);
     expect(response.FailedEntryCount).toBe(0);
     expect(h.invocations).toHaveLength(0);
     await h.eventBridge.drain();
     expect(h.invocations).toHaveLength(1);
-    expect(h.invocations[0]?.context.traceHeader).toBe(traceHeader);
+    // The target continues the trace under the bus's own segment, which the caller's encloses.
+    const [hop] = segments;
+    expect(segments).toHaveLength(1);
+    expect(hop).toMatchObject({
+      trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+      parent_id: '53995c3f42cd8ad8',
+      origin: 'AWS::Events',
+      aws: { rule: 'any', target: 't', detail_type: 'MessagePosted' },
+    });
+    expect(h.invocations[0]?.context.traceHeader).toBe(
+      `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=${hop?.id};Sampled=1`,
+    );
+  });
+
+  it('takes the trace from the X-Amzn-Trace-Id the SDK sends inside a traced Lambda invocation', async () => {
+    const segments: SegmentDocument[] = [];
+    h = await start([rule('any', { source: ['chat.api'] }, [lambdaTarget('t', 'Fn')])], {
+      onSegment: (segment) => segments.push(segment),
+    });
+    // The SDK's recursion-detection middleware copies _X_AMZN_TRACE_ID into the request header.
+    const saved = { name: process.env.AWS_LAMBDA_FUNCTION_NAME, trace: process.env._X_AMZN_TRACE_ID };
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'caller';
+    process.env._X_AMZN_TRACE_ID =
+      'Root=1-6b0cdddc-65e3aa4ed5dccc003af61954;Parent=ffbc1bfdfb981237;Sampled=1';
+    try {
+      await h.events.send(new PutEventsCommand({ Entries: [entry({})] }));
+    } finally {
+      restoreEnv('AWS_LAMBDA_FUNCTION_NAME', saved.name);
+      restoreEnv('_X_AMZN_TRACE_ID', saved.trace);
+    }
+    await h.eventBridge.drain();
+    expect(segments[0]).toMatchObject({
+      trace_id: '1-6b0cdddc-65e3aa4ed5dccc003af61954',
+      parent_id: 'ffbc1bfdfb981237',
+    });
+    expect(h.invocations[0]?.context.traceHeader).toBe(
+      `Root=1-6b0cdddc-65e3aa4ed5dccc003af61954;Parent=${segments[0]?.id};Sampled=1`,
+    );
+  });
+
+  it('lets an entry TraceHeader win over the request header, and starts a trace for an untraced event', async () => {
+    const segments: SegmentDocument[] = [];
+    h = await start([rule('any', { source: ['chat.api'] }, [lambdaTarget('t', 'Fn')])], {
+      onSegment: (segment) => segments.push(segment),
+    });
+    const entryHeader = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    const requestHeader = 'Root=1-6b0cdddc-65e3aa4ed5dccc003af61954;Parent=ffbc1bfdfb981237;Sampled=1';
+    h.eventBridge.putEvents([entry({}, { TraceHeader: entryHeader }), entry({})], requestHeader);
+    h.eventBridge.putEvents([entry({})]);
+    await h.eventBridge.drain();
+    expect(segments.map((s) => s.trace_id)).toEqual([
+      '1-5759e988-bd862e3fe1be46a994272793',
+      '1-6b0cdddc-65e3aa4ed5dccc003af61954',
+      expect.stringMatching(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+    ]);
+    expect(segments[2]?.parent_id).toBeUndefined();
+    expect(new Set(segments.map((s) => s.trace_id)).size).toBe(3);
   });
 
   it('replaces the event with the constant Input, or selects part of it with InputPath', async () => {

@@ -126,6 +126,55 @@ describe('LambdaService.invoke', () => {
     expect(traces[0]).not.toBe(traces[1]);
   });
 
+  it("continues the caller's trace: the function sees its root, under the invocation's own segment", async () => {
+    const s = service([fn('context')]);
+    const sink = await s.xraySinkReady();
+    const caller = 'Root=1-6b0cdddc-65e3aa4ed5dccc003af61954;Parent=a1b2c3d4e5f60718;Sampled=1';
+    const r = await s.invoke('context', {}, { traceHeader: caller });
+    if (!r.ok) throw new Error(r.error.errorMessage);
+
+    const seen = (r.payload as { env: Record<string, string> }).env._X_AMZN_TRACE_ID;
+    const trace = sink?.traces.get('1-6b0cdddc-65e3aa4ed5dccc003af61954');
+    const segment = trace?.roots[0];
+    expect(segment).toMatchObject({
+      name: 'local-context',
+      origin: 'AWS::Lambda::Function',
+      parent_id: 'a1b2c3d4e5f60718',
+      aws: { request_id: r.report.requestId, cold_start: true, attempt: 1 },
+    });
+    expect(segment?.children.map((child) => child.name)).toEqual(['Initialization', 'Invocation']);
+    const invocationId = segment?.children[1]?.id;
+    expect(seen).toBe(`Root=1-6b0cdddc-65e3aa4ed5dccc003af61954;Parent=${invocationId};Sampled=1`);
+  });
+
+  it('records a failed invocation as a fault with the error and its stack', async () => {
+    const s = service([fn('fail')]);
+    const sink = await s.xraySinkReady();
+    const caller = 'Root=1-6b0cdddc-65e3aa4ed5dccc003af61955;Parent=a1b2c3d4e5f60718;Sampled=1';
+    await s.invoke('fail', { why: 'no room' }, { traceHeader: caller });
+
+    const segment = sink?.traces.get('1-6b0cdddc-65e3aa4ed5dccc003af61955')?.roots[0];
+    expect(segment?.fault).toBe(true);
+    const cause = segment?.cause as { exceptions: { type: string; message: string; stack: unknown[] }[] };
+    expect(cause.exceptions[0]).toMatchObject({ type: 'ValidationError', message: 'bad input: no room' });
+    expect(cause.exceptions[0]?.stack[0]).toEqual(
+      expect.objectContaining({
+        path: expect.stringContaining('lambda-fixtures.mjs'),
+        line: expect.any(Number),
+      }),
+    );
+  });
+
+  it('records nothing for an untraced caller of a function without active tracing', async () => {
+    const s = service([fn('context', { tracing: 'PassThrough' })]);
+    const sink = await s.xraySinkReady();
+    const r = await s.invoke('context', {});
+    expect(r.ok && (r.payload as { env: Record<string, string> }).env._X_AMZN_TRACE_ID).toMatch(
+      /;Sampled=0$/,
+    );
+    expect(sink?.traces.size).toBe(0);
+  });
+
   it('reuses a warm environment and keeps module state in it', async () => {
     const s = service([fn('counter')]);
     const first = await s.invoke('counter', {}, { label: 'first' });

@@ -1,0 +1,48 @@
+import {
+  formatTraceHeader,
+  newSegmentId,
+  newTraceRoot,
+  parseTraceHeader,
+  type SegmentDocument,
+} from '../xray';
+import type { WebSocketEvent } from './events';
+
+// One trace per route invocation, started by the gateway. On AWS, API Gateway's active tracing
+// covers REST APIs only and a WebSocket route's trace starts at the Lambda; the local gateway
+// records a segment of its own so the trace view shows the whole request, from the frame on.
+
+export interface RouteTrace {
+  /** The X-Amzn-Trace-Id the integration is invoked with (its Parent is the gateway's segment). */
+  header: string;
+  /** The gateway's segment, once the integration has answered with `status`. */
+  segment(status: number): SegmentDocument;
+}
+
+export function startRouteTrace(event: WebSocketEvent): RouteTrace {
+  const ctx = event.requestContext;
+  const started = Date.now();
+  // $connect's event already carries the trace id the gateway gave the handshake request.
+  const root = parseTraceHeader(event.headers?.['X-Amzn-Trace-Id'])?.root ?? newTraceRoot(started);
+  const id = newSegmentId();
+  return {
+    header: formatTraceHeader({ root, parent: id, sampled: true }),
+    segment: (status) => ({
+      id,
+      trace_id: root,
+      name: `${ctx.apiId}/${ctx.stage}`,
+      origin: 'AWS::ApiGatewayV2::Stage',
+      start_time: started / 1000,
+      end_time: Date.now() / 1000,
+      aws: {
+        api_id: ctx.apiId,
+        stage: ctx.stage,
+        route_key: ctx.routeKey,
+        event_type: ctx.eventType,
+        connection_id: ctx.connectionId,
+        request_id: ctx.requestId,
+      },
+      http: { response: { status } },
+      ...(status >= 500 ? { fault: true } : status >= 400 ? { error: true } : {}),
+    }),
+  };
+}
