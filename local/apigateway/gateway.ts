@@ -23,6 +23,7 @@ import { newGatewayId, newTraceId } from './ids';
 import { AWS_LIMITS, CLOSE, type GatewayLimits } from './limits';
 import { createRouteSelector } from './route-selection';
 import type { ApiRuntime, Connection, PendingConnection } from './runtime';
+import { type LocalCredentials, SigV4Verifier } from './sigv4-verifier';
 
 /** The parts of the stack model's WebSocketApiModel the gateway needs. */
 export interface GatewayApi {
@@ -64,6 +65,8 @@ export interface WebSocketGatewayOptions {
   callbackLatencyMs?: number;
   /** An injected failure for one PostToConnection (local/faults), answered instead of a delivery. */
   postFault?: () => { status: number; type: string; message: string } | undefined;
+  /** Who may call @connections: a call must be SigV4-signed with one of these (IAM auth). */
+  credentials: LocalCredentials[];
   onActivity?: (activity: GatewayActivity) => void;
 }
 
@@ -188,6 +191,7 @@ export class WebSocketGateway implements LocalService<GatewayStats> {
       limits: this.limits,
       callbackLatencyMs: options.callbackLatencyMs,
       postFault: options.postFault,
+      verifier: new SigV4Verifier({ region: options.region, credentials: options.credentials }),
     });
   }
 
