@@ -4,6 +4,8 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
+import { SignedHttpConnectionSender } from '../delivery/signed-http-connection-sender';
 import { tracer } from './powertools';
 
 // Clients are built once per execution environment. DynamoDB and EventBridge are traced, so every
@@ -71,3 +73,23 @@ export const createManagementApiClient = (callbackUrl: string, maxSockets: numbe
     },
   });
 };
+
+/**
+ * The @connections sender of both functions: PostToConnection signed with the SDK's own SigV4
+ * signer over keep-alive sockets (as many as posts in flight), without the SDK client's
+ * per-request middleware, which cost about three times the CPU per post (docs/benchmarks.md).
+ * Credentials and region are the ones the SDK resolved for another client of the function (its
+ * default chain: Lambda's environment variables), so there is one credential chain to trust.
+ */
+export const createConnectionSender = (
+  callbackUrl: string,
+  maxSockets: number,
+  identity: { credentials: AwsCredentialIdentityProvider; region: string | Provider<string> },
+) =>
+  new SignedHttpConnectionSender({
+    callbackUrl,
+    maxSockets,
+    credentials: identity.credentials,
+    region: identity.region,
+    requestTimeoutMs: CLIENT_TIMEOUTS.managementApi.requestTimeout,
+  });
