@@ -9,8 +9,10 @@ import { SignedHttpConnectionSender } from '../delivery/signed-http-connection-s
 import { tracer } from './powertools';
 
 // Clients are built once per execution environment. DynamoDB and EventBridge are traced, so every
-// call is an X-Ray subsegment; the @connections client is not (the broadcaster traces each fan-out
-// as one subsegment). Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_* when set).
+// call is an X-Ray subsegment; @connections calls are not (the broadcaster traces each fan-out as
+// one subsegment). Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_* when set).
+// The functions post through createConnectionSender; the SDK @connections client below is kept
+// for the tests and the bench that compare both senders (unused, it is not bundled).
 
 /**
  * Every client fails a stalled call fast so it is retried (by the SDK, or by the sender) instead of
