@@ -154,6 +154,8 @@ export class SigV4Verifier {
   readonly #credentials: Map<string, LocalCredentials>;
   readonly #now: () => number;
   readonly #recomputer = new Recomputer();
+  /** Signing keys by access key and scope: one derivation a day instead of one per call (hot path). */
+  readonly #keys = new Map<string, Uint8Array>();
 
   constructor(options: { region: string; credentials: LocalCredentials[]; now?: () => number }) {
     this.#region = options.region;
@@ -262,7 +264,7 @@ export class SigV4Verifier {
       date.longDate,
       createScope(shortDate, region, service),
     );
-    const key = await getSigningKey(Sha256, credentials, shortDate, region, service);
+    const key = await this.#signingKey(credentials, shortDate, region, service);
     const expected = createHmac('sha256', key).update(stringToSign).digest();
     const given = Buffer.from(fields.get('Signature') as string, 'hex');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return undefined;
@@ -272,5 +274,16 @@ export class SigV4Verifier {
         `The Canonical String for this request should have been\n'${canonicalRequest}'\n\n` +
         `The String-to-Sign should have been\n'${stringToSign}'\n`,
     );
+  }
+
+  async #signingKey(credentials: LocalCredentials, shortDate: string, region: string, service: string) {
+    const scope = `${credentials.accessKeyId}/${shortDate}/${region}/${service}`;
+    let key = this.#keys.get(scope);
+    if (!key) {
+      key = await getSigningKey(Sha256, credentials, shortDate, region, service);
+      if (this.#keys.size >= 64) this.#keys.clear();
+      this.#keys.set(scope, key);
+    }
+    return key;
   }
 }
