@@ -221,7 +221,7 @@ async function start(opts: {
       : '  Web client      (none: no web/dist; run npm run build:web or pass --web <dir>)',
     ...stack.model.webSocketApis.flatMap((api) => [
       `  WebSocket       ${stack.webSocketUrl(api.logicalId)}   (${api.logicalId}; in AWS ${api.endpointUrl.replace('https://', 'wss://')})`,
-      `  @connections    ${stack.connectionsUrl(api.logicalId)}/@connections/{connectionId}`,
+      `  @connections    ${stack.connectionsUrl(api.logicalId)}/@connections/{connectionId}   (SigV4, access key local, secret local, session token local)`,
     ]),
     `  AWS endpoint    ${stack.awsEndpoint}   (DynamoDB, EventBridge, SQS; any credentials)`,
     `  Traces          ${stack.siteUrl}${TRACES_PATH}   (or npm run traces -- --last 5)`,

@@ -6,6 +6,16 @@ import type { FunctionModel, StackModel } from './template/types';
  */
 export const INTERCEPT_VARIABLE = '_LOCAL_STACK_INTERCEPT';
 
+/**
+ * The credentials every function gets. The local @connections API accepts calls signed with them
+ * (and nothing else, as IAM would); the other local services accept any.
+ */
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: 'local',
+  secretAccessKey: 'local',
+  sessionToken: 'local',
+} as const;
+
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -24,9 +34,9 @@ export function localEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.aws,
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.aws,
     AWS_ENDPOINT_URL_SQS: endpoints.aws,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_SESSION_TOKEN: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: LOCAL_CREDENTIALS.sessionToken,
     AWS_REGION: model.region,
     AWS_DEFAULT_REGION: model.region,
     [INTERCEPT_VARIABLE]: JSON.stringify({

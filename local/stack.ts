@@ -16,7 +16,7 @@ import { type FunctionStats, type InvocationReport, LambdaService, type LambdaSt
 import type { LocalService } from './service';
 import { startSiteServer } from './site-server';
 import { SqsService, type SqsStats } from './sqs';
-import { localEnvironment } from './stack-environment';
+import { LOCAL_CREDENTIALS, localEnvironment } from './stack-environment';
 import { loadStack } from './template';
 import type { FunctionModel, StackModel } from './template/types';
 import { createTraceView } from './traces';
@@ -24,7 +24,7 @@ import type { TraceStore } from './xray';
 
 export type { FunctionStats } from './lambda';
 export { PortInUseError } from './site-server';
-export { localEnvironment } from './stack-environment';
+export { LOCAL_CREDENTIALS, localEnvironment } from './stack-environment';
 
 /** Where the stack reports what happens; every callback is optional (tests pass none). */
 export interface StackLog {
@@ -202,6 +202,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       limits: gatewayLimits(options),
       callbackLatencyMs: options.callbackLatencyMs,
       postFault: () => faults.postToConnection(),
+      credentials: [LOCAL_CREDENTIALS],
       onActivity: (activity) => log.gateway?.(activity),
       onSegment: (segment) => lambda.recordSegment(segment),
       invoker: {

@@ -2,9 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayStats } from './gateway';
 import { CLOSE, type GatewayLimits } from './limits';
 import type { ApiRuntime, Connection } from './runtime';
+import { SigV4Verifier } from './sigv4-verifier';
 
 // The @connections management API (restJson): PostToConnection, GetConnection, DeleteConnection
-// at `/{stage}/@connections/{id}`, as the SDK's ApiGatewayManagementApiClient calls it.
+// at `/{stage}/@connections/{id}`, as the SDK's ApiGatewayManagementApiClient calls it, SigV4-signed
+// (IAM auth, as on AWS: an unsigned or badly signed call is refused with 403).
+
+/** A request body as read: its chunks up to the PostToConnection limit, and its whole size. */
+interface Body {
+  chunks: Buffer[];
+  size: number;
+}
 
 const CONNECTIONS_PATH = /^\/([^/]+)\/@connections\/([^/]+)\/?$/;
 
@@ -21,6 +29,8 @@ export interface ConnectionsHost {
   counters(): Pick<GatewayStats, 'postToConnection' | 'getConnection' | 'deleteConnection'>;
   limits: GatewayLimits;
   callbackLatencyMs?: number;
+  /** Checks each call's SigV4 signature against the credentials the stack hands to functions. */
+  verifier: SigV4Verifier;
   /** An injected failure for one PostToConnection (local/faults), answered instead of a delivery. */
   postFault?: () => { status: number; type: string; message: string } | undefined;
 }
@@ -32,6 +42,32 @@ export class ConnectionsApi {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
     if (!url.includes('/@connections')) return false;
+    // The whole request is read first: its signature covers the body's hash, and API Gateway
+    // authenticates a call before it looks at what the call asks for.
+    const limit = this.host.limits.postBytes;
+    const hash = SigV4Verifier.bodyHash();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      this.host.verifier
+        .verify({ method: req.method ?? 'GET', url, headers: req.headers, payloadHash: hash.digest() })
+        .then(
+          (refusal) => {
+            if (refusal) sendError(res, refusal.status, refusal.type, refusal.message);
+            else this.route(req.method, url, res, { chunks, size });
+          },
+          (error: unknown) => sendError(res, 500, 'InternalServerErrorException', String(error)),
+        );
+    });
+    return true;
+  }
+
+  private route(method: string | undefined, url: string, res: ServerResponse, body: Body): void {
     const q = url.indexOf('?');
     const match = CONNECTIONS_PATH.exec(q < 0 ? url : url.slice(0, q));
     const runtime = match ? this.host.stage(match[1] as string) : undefined;
@@ -42,80 +78,63 @@ export class ConnectionsApi {
       connectionId = undefined;
     }
     if (!runtime || connectionId === undefined) {
-      req.resume();
       sendError(res, 403, 'ForbiddenException', 'Forbidden');
-      return true;
+      return;
     }
-    switch (req.method) {
+    switch (method) {
       case 'POST':
-        this.postToConnection(req, res, runtime, connectionId);
+        this.postToConnection(res, runtime, connectionId, body);
         break;
       case 'GET':
-        req.resume();
         void this.getConnection(res, runtime, connectionId);
         break;
       case 'DELETE':
-        req.resume();
         void this.deleteConnection(res, runtime, connectionId);
         break;
       default:
-        req.resume();
         sendError(res, 403, 'ForbiddenException', 'Forbidden');
     }
-    return true;
   }
 
-  // The hot path of every fan-out: plain listeners and at most one timer, no promise per request.
+  // The hot path of every fan-out: at most one timer per request.
   // @connections calls are not tracked for drain(): a function's call belongs to its invocation.
-  private postToConnection(
-    req: IncomingMessage,
-    res: ServerResponse,
-    runtime: ApiRuntime,
-    connectionId: string,
-  ): void {
+  private postToConnection(res: ServerResponse, runtime: ApiRuntime, connectionId: string, body: Body): void {
     const stats = this.host.counters().postToConnection;
     stats.calls++;
     const limit = this.host.limits.postBytes;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const answer = (): void => {
-        if (size > limit) {
-          stats.tooLarge++;
-          sendError(res, 413, 'PayloadTooLargeException', 'Message too long');
+    const { chunks, size } = body;
+    const answer = (): void => {
+      if (size > limit) {
+        stats.tooLarge++;
+        sendError(res, 413, 'PayloadTooLargeException', 'Message too long');
+        return;
+      }
+      const fault = this.host.postFault?.();
+      if (fault) {
+        sendError(res, fault.status, fault.type, fault.message);
+        return;
+      }
+      const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      const conn = this.host.find(runtime, connectionId);
+      if (!conn) {
+        if (this.host.queueDuringConnect(runtime, connectionId, data)) {
+          stats.ok++;
+          stats.bytes += size;
+          sendEmpty(res, 200);
           return;
         }
-        const fault = this.host.postFault?.();
-        if (fault) {
-          sendError(res, fault.status, fault.type, fault.message);
-          return;
-        }
-        const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-        const conn = this.host.find(runtime, connectionId);
-        if (!conn) {
-          if (this.host.queueDuringConnect(runtime, connectionId, data)) {
-            stats.ok++;
-            stats.bytes += size;
-            sendEmpty(res, 200);
-            return;
-          }
-          stats.gone++;
-          sendGone(res);
-          return;
-        }
-        stats.ok++;
-        stats.bytes += size;
-        // PostToConnection delivers text frames; ws would send a Buffer as binary by default.
-        conn.ws.send(data, { binary: false });
-        sendEmpty(res, 200);
-      };
-      if (this.host.callbackLatencyMs) setTimeout(answer, this.host.callbackLatencyMs);
-      else answer();
-    });
+        stats.gone++;
+        sendGone(res);
+        return;
+      }
+      stats.ok++;
+      stats.bytes += size;
+      // PostToConnection delivers text frames; ws would send a Buffer as binary by default.
+      conn.ws.send(data, { binary: false });
+      sendEmpty(res, 200);
+    };
+    if (this.host.callbackLatencyMs) setTimeout(answer, this.host.callbackLatencyMs);
+    else answer();
   }
 
   private async getConnection(res: ServerResponse, runtime: ApiRuntime, connectionId: string): Promise<void> {

@@ -25,6 +25,7 @@ import { AWS_LIMITS, CLOSE, type GatewayLimits } from './limits';
 import { createRouteSelector } from './route-selection';
 import { startRouteTrace } from './route-trace';
 import type { ApiRuntime, Connection, PendingConnection } from './runtime';
+import { type LocalCredentials, SigV4Verifier } from './sigv4-verifier';
 
 /** The parts of the stack model's WebSocketApiModel the gateway needs. */
 export interface GatewayApi {
@@ -66,6 +67,8 @@ export interface WebSocketGatewayOptions {
   callbackLatencyMs?: number;
   /** An injected failure for one PostToConnection (local/faults), answered instead of a delivery. */
   postFault?: () => { status: number; type: string; message: string } | undefined;
+  /** Who may call @connections: a call must be SigV4-signed with one of these (IAM auth). */
+  credentials: LocalCredentials[];
   onActivity?: (activity: GatewayActivity) => void;
   /** The gateway's X-Ray segment of each route invocation (route-trace.ts). */
   onSegment?: (segment: SegmentDocument) => void;
@@ -192,6 +195,7 @@ export class WebSocketGateway implements LocalService<GatewayStats> {
       limits: this.limits,
       callbackLatencyMs: options.callbackLatencyMs,
       postFault: options.postFault,
+      verifier: new SigV4Verifier({ region: options.region, credentials: options.credentials }),
     });
   }
 

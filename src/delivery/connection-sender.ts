@@ -87,9 +87,17 @@ export class ApiGatewayConnectionSender implements ConnectionSender {
     } catch (error) {
       if (error instanceof GoneException) return 'gone';
       if (error instanceof LimitExceededException) return 'throttled';
+      // By status, not only by class: API Gateway also answers 403 with types the client does not
+      // model (InvalidSignatureException, UnrecognizedClientException…), and a retry cannot fix those.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       return {
         error,
-        retryable: !(error instanceof PayloadTooLargeException || error instanceof ForbiddenException),
+        retryable: !(
+          error instanceof PayloadTooLargeException ||
+          error instanceof ForbiddenException ||
+          status === 403 ||
+          status === 413
+        ),
       };
     }
   }

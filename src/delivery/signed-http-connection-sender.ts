@@ -1,5 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, Checksum, Provider, SourceData } from '@smithy/types';
@@ -40,6 +45,12 @@ export interface SignedHttpSenderOptions extends RetryPolicyOptions {
   requestTimeoutMs: number;
 }
 
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
 class PostTimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
@@ -75,6 +86,34 @@ export class SignedHttpConnectionSender implements ConnectionSender {
     });
   }
 
+  /**
+   * Calls in flight and when each must have answered. One sweep timer, running only while calls
+   * are in flight, destroys the late ones: a stalled call fails within requestTimeoutMs plus one
+   * sweep period (a tenth of it) instead of holding a fan-out lane until the Lambda timeout.
+   */
+  readonly #inFlight = new Map<ClientRequest, number>();
+  #sweeper: NodeJS.Timeout | undefined;
+
+  #track(req: ClientRequest): void {
+    this.#inFlight.set(req, Date.now() + this.#options.requestTimeoutMs);
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(10, this.#options.requestTimeoutMs / 10));
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [req, deadline] of this.#inFlight) {
+      if (deadline > now) continue;
+      this.#inFlight.delete(req);
+      req.destroy(
+        new PostTimeoutError(`PostToConnection did not answer in ${this.#options.requestTimeoutMs} ms`),
+      );
+    }
+    if (this.#inFlight.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+
   send(connectionId: string, data: string): Promise<SendResult> {
     return sendWithRetryPolicy(connectionId, () => this.#post(connectionId, data), this.#options);
   }
@@ -92,7 +131,9 @@ export class SignedHttpConnectionSender implements ConnectionSender {
       headers: { host, 'content-type': 'application/json', 'content-length': String(body.length) },
       body,
     });
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    // One promise per call, listeners instead of an async iterator, and no timer per request (a
+    // socket with a timeout re-arms it on every read and write): the sweep below bounds calls.
+    const { status, headers, text } = await new Promise<Answer>((resolve, reject) => {
       const req = this.#request(
         {
           agent: this.#agent,
@@ -102,22 +143,29 @@ export class SignedHttpConnectionSender implements ConnectionSender {
           path: signed.path,
           headers: signed.headers,
         },
-        resolve,
+        (response) => {
+          // The body is read (and dropped unless it is an error) so the socket goes back to the pool.
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () => {
+            this.#inFlight.delete(req);
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, text });
+          });
+          response.on('error', reject);
+        },
       );
-      req.setTimeout(this.#options.requestTimeoutMs, () =>
-        req.destroy(
-          new PostTimeoutError(`PostToConnection did not answer in ${this.#options.requestTimeoutMs} ms`),
-        ),
-      );
-      req.on('error', reject);
+      req.on('error', (error) => {
+        this.#inFlight.delete(req);
+        reject(error);
+      });
+      this.#track(req);
       req.end(body);
     });
-    const status = response.statusCode ?? 0;
-    // The body is read (and dropped) so the keep-alive socket goes back to the pool.
-    const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
     if (status >= 200 && status < 300) return 'sent';
-    const errorType = errorTypeOf(response, Buffer.concat(chunks).toString('utf8'));
+    const errorType = errorTypeOf(status, headers, text);
     if (status === 410) return 'gone';
     if (status === 429) return 'throttled';
     const error = Object.assign(new Error(`${errorType} (${status})`), {
@@ -129,14 +177,14 @@ export class SignedHttpConnectionSender implements ConnectionSender {
 }
 
 /** As the SDK reads it: the x-amzn-ErrorType header, else the JSON body's __type/code/message. */
-const errorTypeOf = (response: IncomingMessage, body: string): string => {
-  const header = response.headers['x-amzn-errortype'];
+const errorTypeOf = (status: number, headers: IncomingHttpHeaders, body: string): string => {
+  const header = headers['x-amzn-errortype'];
   const fromHeader = (Array.isArray(header) ? header[0] : header)?.split(':')[0];
   if (fromHeader) return fromHeader;
   try {
     const parsed = JSON.parse(body) as { __type?: string; code?: string };
-    return (parsed.__type ?? parsed.code ?? '').split('#').pop() || `HTTP${response.statusCode}`;
+    return (parsed.__type ?? parsed.code ?? '').split('#').pop() || `HTTP${status}`;
   } catch {
-    return `HTTP${response.statusCode}`;
+    return `HTTP${status}`;
   }
 };

@@ -4,11 +4,15 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
+import { SignedHttpConnectionSender } from '../delivery/signed-http-connection-sender';
 import { tracer } from './powertools';
 
 // Clients are built once per execution environment. DynamoDB and EventBridge are traced, so every
-// call is an X-Ray subsegment; the @connections client is not (the broadcaster traces each fan-out
-// as one subsegment). Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_* when set).
+// call is an X-Ray subsegment; @connections calls are not (the broadcaster traces each fan-out as
+// one subsegment). Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_* when set).
+// The functions post through createConnectionSender; the SDK @connections client below is kept
+// for the tests and the bench that compare both senders (unused, it is not bundled).
 
 /**
  * Every client fails a stalled call fast so it is retried (by the SDK, or by the sender) instead of
@@ -71,3 +75,23 @@ export const createManagementApiClient = (callbackUrl: string, maxSockets: numbe
     },
   });
 };
+
+/**
+ * The @connections sender of both functions: PostToConnection signed with the SDK's own SigV4
+ * signer over keep-alive sockets (as many as posts in flight), without the SDK client's
+ * per-request middleware, which cost about three times the CPU per post (docs/benchmarks.md).
+ * Credentials and region are the ones the SDK resolved for another client of the function (its
+ * default chain: Lambda's environment variables), so there is one credential chain to trust.
+ */
+export const createConnectionSender = (
+  callbackUrl: string,
+  maxSockets: number,
+  identity: { credentials: AwsCredentialIdentityProvider; region: string | Provider<string> },
+) =>
+  new SignedHttpConnectionSender({
+    callbackUrl,
+    maxSockets,
+    credentials: identity.credentials,
+    region: identity.region,
+    requestTimeoutMs: CLIENT_TIMEOUTS.managementApi.requestTimeout,
+  });

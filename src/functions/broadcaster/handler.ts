@@ -7,12 +7,11 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ChatService } from '../../chat/chat-service';
 import { FanOut, type FanOutResult } from '../../chat/fan-out';
-import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
 import {
+  createConnectionSender,
   createDynamoDbClients,
   createEventBridgeClient,
-  createManagementApiClient,
 } from '../../shared/aws-clients';
 import { broadcasterEnvironment, loadConfig } from '../../shared/config';
 import { metrics } from '../../shared/metrics';
@@ -42,9 +41,7 @@ const idempotency = {
 
 const fanOut = new FanOut({
   store,
-  sender: new ApiGatewayConnectionSender(
-    createManagementApiClient(config.CALLBACK_URL, config.SEND_CONCURRENCY),
-  ),
+  sender: createConnectionSender(config.CALLBACK_URL, config.SEND_CONCURRENCY, dynamoDb.client.config),
   concurrency: config.SEND_CONCURRENCY,
   shardCount: config.SHARD_COUNT,
   split: {

@@ -6,12 +6,11 @@ import { ClientError } from '../../chat/errors';
 import { errorFrame, type ServerFrame } from '../../chat/frames';
 import { perMinute, perSecond } from '../../chat/rate-limit';
 import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
-import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
 import {
+  createConnectionSender,
   createDynamoDbClients,
   createEventBridgeClient,
-  createManagementApiClient,
 } from '../../shared/aws-clients';
 import { chatApiEnvironment, loadConfig } from '../../shared/config';
 import { logger, tracer } from '../../shared/powertools';
@@ -31,7 +30,7 @@ const chat = new ChatService({
   },
 });
 // Replies go to one connection (the caller), so one socket is plenty.
-const replies = new ApiGatewayConnectionSender(createManagementApiClient(config.CALLBACK_URL, 4));
+const replies = createConnectionSender(config.CALLBACK_URL, 4, dynamoDb.client.config);
 
 interface RouteRequest {
   event: WebSocketEvent;

@@ -2,9 +2,10 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LocalStack } from '../../../local/stack';
+import { LOCAL_CREDENTIALS, type LocalStack } from '../../../local/stack';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// The stack's function credentials: the other services take any, @connections only these.
+const credentials = LOCAL_CREDENTIALS;
 
 export interface StackClients {
   dynamoDb: DynamoDBClient;
@@ -14,7 +15,7 @@ export interface StackClients {
   destroy(): void;
 }
 
-/** The real AWS SDK clients, pointed at the local stack with dummy credentials. */
+/** The real AWS SDK clients, pointed at the local stack with the credentials the stack hands to functions. */
 export function stackClients(stack: LocalStack): StackClients {
   const region = stack.model.region;
   const dynamoDb = new DynamoDBClient({ endpoint: stack.awsEndpoint, region, credentials });

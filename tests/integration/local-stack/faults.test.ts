@@ -5,10 +5,11 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from '../../../local/stack';
 import { FIXTURE_TEMPLATE, TestClient } from './helpers';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// The credentials the stack hands to functions: @connections calls must be signed with them.
+const credentials = LOCAL_CREDENTIALS;
 
 jest.setTimeout(60_000);
 

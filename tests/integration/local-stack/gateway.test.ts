@@ -8,10 +8,11 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GATEWAY_ID_PATTERN } from '../../../local/apigateway';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from '../../../local/stack';
 import { type EchoedEvent, FIXTURE_TEMPLATE, HandshakeRejected, TestClient, waitFor } from './helpers';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// The credentials the stack hands to functions: @connections calls must be signed with them.
+const credentials = LOCAL_CREDENTIALS;
 
 // Jest applies testTimeout globally, not per project; starting a stack builds every function.
 jest.setTimeout(60_000);
@@ -306,6 +307,79 @@ describe('the local WebSocket gateway', () => {
         new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'p'.repeat(128 * 1024) }),
       );
       expect(await client.next()).toHaveLength(128 * 1024);
+    });
+  });
+
+  describe('SigV4 on the @connections API (IAM auth, as on AWS)', () => {
+    /** The next frame a client gets after a refused call is the marker: the refused one never arrived. */
+    async function expectOnlyMarker(client: TestClient, connectionId: string): Promise<void> {
+      await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'marker' }));
+      expect(await client.next()).toBe('marker');
+    }
+
+    it('refuses an unsigned call with 403 Missing Authentication Token, and delivers nothing', async () => {
+      const client = await connect();
+      const { connectionId } = (await client.echo()).requestContext;
+
+      const response = await fetch(
+        `${stack.connectionsUrl()}/@connections/${encodeURIComponent(connectionId)}`,
+        {
+          method: 'POST',
+          body: 'unsigned',
+        },
+      );
+
+      expect(response.status).toBe(403);
+      expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+      expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
+      await expectOnlyMarker(client, connectionId);
+    });
+
+    it('refuses a call signed with the wrong secret (the SDK sees InvalidSignatureException, 403)', async () => {
+      const client = await connect();
+      const { connectionId } = (await client.echo()).requestContext;
+      const wrong = new ApiGatewayManagementApiClient({
+        endpoint: stack.connectionsUrl(),
+        region: stack.model.region,
+        credentials: { ...LOCAL_CREDENTIALS, secretAccessKey: 'not-the-secret' },
+        maxAttempts: 1,
+      });
+      try {
+        const error = await wrong
+          .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'forged' }))
+          .catch(
+            (e: unknown) => e as { name: string; message: string; $metadata: { httpStatusCode?: number } },
+          );
+
+        expect(error).toMatchObject({
+          name: 'InvalidSignatureException',
+          $metadata: { httpStatusCode: 403 },
+        });
+        expect((error as Error).message).toMatch(/^The request signature we calculated does not match/);
+      } finally {
+        wrong.destroy();
+      }
+      await expectOnlyMarker(client, connectionId);
+    });
+
+    it('refuses an access key it does not know (UnrecognizedClientException)', async () => {
+      const stranger = new ApiGatewayManagementApiClient({
+        endpoint: stack.connectionsUrl(),
+        region: stack.model.region,
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+        maxAttempts: 1,
+      });
+      try {
+        await expect(
+          stranger.send(new GetConnectionCommand({ ConnectionId: 'AAAAAAAAAAAAAAA=' })),
+        ).rejects.toMatchObject({
+          name: 'UnrecognizedClientException',
+          message: 'The security token included in the request is invalid.',
+          $metadata: { httpStatusCode: 403 },
+        });
+      } finally {
+        stranger.destroy();
+      }
     });
   });
 

@@ -25,6 +25,10 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const dynamoRaw = mockClient(DynamoDBClient);
 const eventBridge = mockClient(EventBridgeClient);
 const connections = mockClient(ApiGatewayManagementApiClient);
+// The handlers post through the lean signed-HTTP sender; here, through the SDK client, to script answers.
+jest.mock('../../../../src/shared/aws-clients', () =>
+  jest.requireActual('../support/sdk-connection-sender').awsClientsWithSdkSender(),
+);
 
 let handler: Handler;
 beforeAll(async () => {

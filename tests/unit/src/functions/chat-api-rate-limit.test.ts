@@ -13,6 +13,10 @@ type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Pr
 const dynamo = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 const connections = mockClient(ApiGatewayManagementApiClient);
+// The handlers post through the lean signed-HTTP sender; here, through the SDK client, to script answers.
+jest.mock('../../../../src/shared/aws-clients', () =>
+  jest.requireActual('../support/sdk-connection-sender').awsClientsWithSdkSender(),
+);
 
 let handler: Handler;
 beforeAll(async () => {

@@ -2,7 +2,9 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeliveryError } from '../../../../src/delivery/connection-sender';
 import {
+  createConnectionSender,
   createDynamoDbClients,
   createEventBridgeClient,
   createManagementApiClient,
@@ -57,4 +59,13 @@ describe('the AWS SDK clients, against a server that accepts and never answers',
       client.send(new PostToConnectionCommand({ ConnectionId: 'A=', Data: 'x' })),
     ).rejects.toMatchObject({ name: 'TimeoutError' });
   }, 30_000);
+
+  it("fail the handlers' lean PostToConnection with a TimeoutError, retried, then a DeliveryError", async () => {
+    const { client } = createDynamoDbClients();
+    const sender = createConnectionSender(`${url}/production`, 4, client.config);
+
+    const error = await sender.send('A=', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).message).toBe('PostToConnection failed 3 times: TimeoutError');
+  }, 60_000);
 });
