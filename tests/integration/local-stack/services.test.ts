@@ -64,6 +64,8 @@ describe('the local stack around the gateway', () => {
 
     it("dead-letters the event to the function's SQS queue after its retries fail", async () => {
       const client = await connect();
+      // The previous test's listener invocation may still be finishing after its frame arrived.
+      await stack.drain();
       stack.resetStats();
       client.send({ action: 'publish', fail: true, text: 'doomed' });
       // drain() waits for work in flight, not for bytes still on the wire.
