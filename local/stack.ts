@@ -13,6 +13,7 @@ import { type AwsCallStats, type AwsEndpointOptions, startAwsEndpoint } from './
 import { EventBridgeService, type EventBridgeStats, type EventSummary } from './eventbridge';
 import { FaultInjector, type FaultOptions, type FaultStats } from './faults';
 import { type FunctionStats, type InvocationReport, LambdaService, type LambdaStats } from './lambda';
+import { checkQuirks, type QuirkOptions } from './quirks';
 import type { LocalService } from './service';
 import { startSiteServer } from './site-server';
 import { SqsService, type SqsStats } from './sqs';
@@ -21,6 +22,7 @@ import { loadStack } from './template';
 import type { FunctionModel, StackModel } from './template/types';
 
 export type { FunctionStats } from './lambda';
+export { describeQuirks, type QuirkOptions, QuirkOptionsError } from './quirks';
 export { PortInUseError } from './site-server';
 export { localEnvironment } from './stack-environment';
 
@@ -60,6 +62,8 @@ export interface LocalStackOptions {
   ttlSweepIntervalMs?: number;
   /** Failures to inject into a share of calls (DynamoDB throttling, @connections 429/500, PutEvents entries). */
   faults?: FaultOptions;
+  /** AWS's normal-but-surprising behaviours (GSI lag, lost $disconnect, duplicate and unordered events). */
+  quirks?: QuirkOptions;
   log?: StackLog;
 }
 
@@ -111,6 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? {};
   // Bad fault options fail before anything starts.
   const faults = new FaultInjector(options.faults);
+  const quirks = checkQuirks(options.quirks);
   const host = options.host ?? '127.0.0.1';
   const model = await loadStack(options.templatePath, { parameterOverrides: options.parameterOverrides });
   for (const warning of model.warnings) log.warn?.(warning);
@@ -142,6 +147,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       persistDir: options.persistDir,
       ttlSweepIntervalMs: options.ttlSweepIntervalMs,
       region: model.region,
+      gsiLagMs: quirks.gsiLagMs,
       onWarning: (message) => log.warn?.(message),
     });
     cleanups.push(() => dynamodb.close());
@@ -187,6 +193,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onWarning: (message) => log.warn?.(message),
       retryDelaysMs: options.eventRetryDelaysMs,
       entryFault: () => faults.putEventsEntry(),
+      delivery: {
+        duplicateShare: quirks.eventDuplicateShare,
+        jitterMs: quirks.eventJitterMs,
+        random: quirks.random,
+      },
     });
     cleanups.push(() => eventBridge.close());
 
@@ -196,6 +207,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       limits: gatewayLimits(options),
       callbackLatencyMs: options.callbackLatencyMs,
       postFault: () => faults.postToConnection(),
+      lostDisconnectShare: quirks.lostDisconnectShare,
+      random: quirks.random,
       onActivity: (activity) => log.gateway?.(activity),
       invoker: {
         invoke: async (logicalId, event, invokeOptions): Promise<GatewayInvokeResult> => {
