@@ -48,3 +48,29 @@ export function describeQuirks(quirks: QuirkOptions = {}): string[] {
   if (quirks.eventJitterMs) on.push(`EventBridge deliveries unordered (0-${quirks.eventJitterMs} ms jitter)`);
   return on;
 }
+
+const ENVIRONMENT_KEYS: Record<string, keyof Omit<QuirkOptions, 'random'>> = {
+  'gsi-lag': 'gsiLagMs',
+  'lost-disconnect': 'lostDisconnectShare',
+  'event-duplicates': 'eventDuplicateShare',
+  'event-jitter': 'eventJitterMs',
+};
+
+/**
+ * Quirks from LOCAL_STACK_QUIRKS, e.g. `gsi-lag=500,lost-disconnect=0.3` (the start flags' names),
+ * so a whole test suite can run with a quirk on without changing its code.
+ */
+export function quirksFromEnvironment(value = process.env.LOCAL_STACK_QUIRKS): QuirkOptions {
+  const quirks: QuirkOptions = {};
+  for (const part of (value ?? '').split(',')) {
+    if (!part.trim()) continue;
+    const [name = '', raw = ''] = part.split('=').map((piece) => piece.trim());
+    const key = ENVIRONMENT_KEYS[name];
+    if (!key || raw === '' || Number.isNaN(Number(raw)))
+      throw new QuirkOptionsError(
+        `LOCAL_STACK_QUIRKS: "${part}" is not one of ${Object.keys(ENVIRONMENT_KEYS).join(', ')} = <number>`,
+      );
+    quirks[key] = Number(raw);
+  }
+  return checkQuirks(quirks);
+}

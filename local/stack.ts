@@ -13,7 +13,7 @@ import { type AwsCallStats, type AwsEndpointOptions, startAwsEndpoint } from './
 import { EventBridgeService, type EventBridgeStats, type EventSummary } from './eventbridge';
 import { FaultInjector, type FaultOptions, type FaultStats } from './faults';
 import { type FunctionStats, type InvocationReport, LambdaService, type LambdaStats } from './lambda';
-import { checkQuirks, type QuirkOptions } from './quirks';
+import { checkQuirks, type QuirkOptions, quirksFromEnvironment } from './quirks';
 import type { LocalService } from './service';
 import { startSiteServer } from './site-server';
 import { SqsService, type SqsStats } from './sqs';
@@ -62,7 +62,10 @@ export interface LocalStackOptions {
   ttlSweepIntervalMs?: number;
   /** Failures to inject into a share of calls (DynamoDB throttling, @connections 429/500, PutEvents entries). */
   faults?: FaultOptions;
-  /** AWS's normal-but-surprising behaviours (GSI lag, lost $disconnect, duplicate and unordered events). */
+  /**
+   * AWS's normal-but-surprising behaviours (GSI lag, lost $disconnect, duplicate and unordered
+   * events); LOCAL_STACK_QUIRKS supplies the ones not given here.
+   */
   quirks?: QuirkOptions;
   log?: StackLog;
 }
@@ -115,7 +118,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? {};
   // Bad fault options fail before anything starts.
   const faults = new FaultInjector(options.faults);
-  const quirks = checkQuirks(options.quirks);
+  // LOCAL_STACK_QUIRKS turns quirks on for stacks started without them (a whole test suite).
+  const given = Object.entries(options.quirks ?? {}).filter(([, value]) => value !== undefined);
+  const quirks = checkQuirks({ ...quirksFromEnvironment(), ...Object.fromEntries(given) });
   const host = options.host ?? '127.0.0.1';
   const model = await loadStack(options.templatePath, { parameterOverrides: options.parameterOverrides });
   for (const warning of model.warnings) log.warn?.(warning);

@@ -65,6 +65,10 @@ export interface ConnectionStore {
   listMembersUpTo(nowSeconds: number, max: number): Promise<{ names: string[]; more: boolean }>;
   /** The connection ids of one shard, a page at a time (a Query on the shard index). */
   connectionPages(shard: number): AsyncIterable<string[]>;
+  /** Whether the shard index (eventually consistent) already lists the connection. */
+  inShardIndex(connectionId: string, shard: number): Promise<boolean>;
+  /** Whether the Members index (eventually consistent) already lists the name key. */
+  isListed(nameKey: string): Promise<boolean>;
 }
 
 export interface ChatEventPublisher {

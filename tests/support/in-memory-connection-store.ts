@@ -12,7 +12,8 @@ import { applyStep, type BucketStep } from '../../src/chat/rate-limit';
  *
  * With `laggingMembersIndex`, the members reads behave like a DynamoDB global secondary index on
  * AWS (eventually consistent; dynalite's are not): they return the claims as they were at the last
- * `syncMembersIndex()`, however the names changed since.
+ * `syncMembersIndex()`, however the names changed since. `laggingShardIndex` does the same for the
+ * shard index (connectionPages, inShardIndex) with `syncShardIndex()`.
  *
  * `calls` counts the store calls per method, so a test can see what a use case costs.
  */
@@ -21,13 +22,20 @@ export class InMemoryConnectionStore implements ConnectionStore {
   readonly names = new Map<string, NameClaim>();
   readonly calls: Record<string, number> = {};
   #membersIndex: NameClaim[] | undefined;
+  #shardIndex: ConnectionRecord[] | undefined;
 
   /** `pageSize`: connection ids per page of connectionPages (small values exercise paging). */
   constructor(
     private readonly pageSize = 100,
-    options: { laggingMembersIndex?: boolean } = {},
+    options: { laggingMembersIndex?: boolean; laggingShardIndex?: boolean } = {},
   ) {
     if (options.laggingMembersIndex) this.#membersIndex = [];
+    if (options.laggingShardIndex) this.#shardIndex = [];
+  }
+
+  /** A lagging shard index catches up with the connections. */
+  syncShardIndex(): void {
+    if (this.#shardIndex) this.#shardIndex = [...this.connections.values()].map((record) => ({ ...record }));
   }
 
   async #call(method: string): Promise<void> {
@@ -152,13 +160,25 @@ export class InMemoryConnectionStore implements ConnectionStore {
 
   async *connectionPages(shard: number): AsyncGenerator<string[]> {
     await this.#call('connectionPages');
-    const ids = [...this.connections.values()]
+    const ids = (this.#shardIndex ?? [...this.connections.values()])
       .filter((record) => record.shard === shard)
       .map((record) => record.connectionId);
     for (let start = 0; start < ids.length; start += this.pageSize) {
       yield ids.slice(start, start + this.pageSize);
       await tick();
     }
+  }
+
+  async inShardIndex(connectionId: string, shard: number): Promise<boolean> {
+    await this.#call('inShardIndex');
+    return (this.#shardIndex ?? [...this.connections.values()]).some(
+      (record) => record.connectionId === connectionId && record.shard === shard,
+    );
+  }
+
+  async isListed(nameKey: string): Promise<boolean> {
+    await this.#call('isListed');
+    return this.#indexed().some((claim) => claim.nameKey === nameKey);
   }
 }
 
