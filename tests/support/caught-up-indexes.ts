@@ -1,7 +1,14 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClientResolvedConfig,
+  PutCommand,
+  QueryCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/lib-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 
-type DynamoStub = AwsStub<object, object, DynamoDBDocumentClient['config']>;
+type DynamoStub = AwsStub<ServiceInputTypes, ServiceOutputTypes, DynamoDBDocumentClientResolvedConfig>;
 
 /**
  * Answers the exact-key index lookups ChatService makes before it announces a presence change

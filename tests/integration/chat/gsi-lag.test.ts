@@ -31,7 +31,7 @@ const sorted = (names: Iterable<string>) => [...names].sort();
 
 describe('the chat with lagging global secondary indexes', () => {
   it('members who join one by one and speak at once see exact lists and every later message once', async () => {
-    const names = ['ann', 'bob', 'cat', 'dan'];
+    const names = ['ann', 'bob', 'cat'];
     const clients: ChatClient[] = [];
     for (const name of names) {
       const client = await ChatClient.connect(stack.webSocketUrl(), name);
@@ -63,11 +63,11 @@ describe('the chat with lagging global secondary indexes', () => {
     const leaving = clients[1] as ChatClient;
     await leaving.close();
     expect(await (clients[2] as ChatClient).setName('cathy')).toEqual({ type: 'name', name: 'cathy' });
-    (clients[3] as ChatClient).send({ action: 'sendPublic', message: 'still here' });
+    (clients[0] as ChatClient).send({ action: 'sendPublic', message: 'still here' });
     const stayed = clients.filter((client) => client !== leaving);
     await settle(stack, stayed);
     for (const client of stayed) {
-      expect(listOf(client.frames)).toEqual(['ann', 'cathy', 'dan']);
+      expect(listOf(client.frames)).toEqual(['ann', 'cathy']);
       expect(timesShown(client.frames, 'still here')).toBe(1);
     }
   });
