@@ -19,10 +19,12 @@ import {
   PLAIN,
 } from './log';
 import {
+  describeQuirks,
   type LocalStack,
   type LocalStackOptions,
   localEnvironment,
   PortInUseError,
+  QuirkOptionsError,
   type StackLog,
   startLocalStack,
 } from './stack';
@@ -94,6 +96,10 @@ function consoleLog(quiet: boolean): StackLog {
           return out(
             `${palette.dim(clock())}  ${palette.yellow('rejected')}  ${id} with ${activity.statusCode}`,
           );
+        case 'disconnect-lost':
+          return out(
+            `${palette.dim(clock())}  ${palette.yellow('$disconnect lost')}  ${id}: its $disconnect route does not run (--lost-disconnect)`,
+          );
         case 'disconnect':
           return out(
             `${palette.dim(clock())}  disconnected  ${id} ${activity.statusCode}${activity.reason ? ` ${activity.reason}` : ''}`,
@@ -135,6 +141,7 @@ function explain(error: unknown): string | undefined {
   )
     return error.message;
   if (error instanceof FaultOptionsError) return `Fault options: ${error.message}`;
+  if (error instanceof QuirkOptionsError) return `Quirk options: ${error.message}`;
   if (error instanceof TemplateError) return `Template error: ${error.message}`;
   if (error instanceof BuildError) {
     const missing = error.failures.filter((failure) => !error.message.includes(failure.message));
@@ -178,6 +185,10 @@ async function start(opts: {
   faultLambdaTimeout?: number;
   faultLambdaAfter?: number;
   faultFunctions?: string;
+  gsiLag?: number;
+  lostDisconnect?: number;
+  eventDuplicates?: number;
+  eventJitter?: number;
 }): Promise<void> {
   const templatePath = templatePathOf(opts.template);
   const defaultWeb = path.resolve('web/dist');
@@ -204,6 +215,12 @@ async function start(opts: {
       lambdaFaultAfterMs: opts.faultLambdaAfter,
       lambdaFaultFunctions: opts.faultFunctions?.split(',').map((id) => id.trim()),
     },
+    quirks: {
+      gsiLagMs: opts.gsiLag,
+      lostDisconnectShare: opts.lostDisconnect,
+      eventDuplicateShare: opts.eventDuplicates,
+      eventJitterMs: opts.eventJitter,
+    },
     log,
   };
   process.stdout.write(
@@ -229,6 +246,9 @@ async function start(opts: {
     `  Tables          ${stack.model.tables.map((table) => table.tableName).join(', ') || 'none'}${
       opts.persist ? ` (persisted in ${opts.persist})` : ' (in memory)'
     }`,
+    ...describeQuirks(options.quirks).map(
+      (quirk, i) => `${i === 0 ? '  AWS quirks      ' : '                  '}${palette.yellow(quirk)}`,
+    ),
     '',
     `Try:  npx wscat -c ${stack.model.webSocketApis[0] ? stack.webSocketUrl() : '<url>'}`,
     'Ctrl-C stops.',
@@ -450,6 +470,26 @@ program
     integer('--fault-lambda-after', 0),
   )
   .option('--fault-functions <ids>', 'comma-separated logical ids Lambda faults apply to (default: all)')
+  .option(
+    '--gsi-lag <ms>',
+    'writes reach global secondary indexes this long after the table (AWS: eventually consistent)',
+    integer('--gsi-lag', 0),
+  )
+  .option(
+    '--lost-disconnect <share>',
+    'this share (0-1) of dropped sockets never run $disconnect (AWS: best effort)',
+    share('--lost-disconnect'),
+  )
+  .option(
+    '--event-duplicates <share>',
+    'deliver this share (0-1) of EventBridge events to their targets twice (AWS: at least once)',
+    share('--event-duplicates'),
+  )
+  .option(
+    '--event-jitter <ms>',
+    'delay each EventBridge delivery by a random 0 to this many ms, so they arrive unordered',
+    integer('--event-jitter', 0),
+  )
   .action((opts) => start(opts).catch(fail));
 
 program

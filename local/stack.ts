@@ -13,6 +13,7 @@ import { type AwsCallStats, type AwsEndpointOptions, startAwsEndpoint } from './
 import { EventBridgeService, type EventBridgeStats, type EventSummary } from './eventbridge';
 import { FaultInjector, type FaultOptions, type FaultStats } from './faults';
 import { type FunctionStats, type InvocationReport, LambdaService, type LambdaStats } from './lambda';
+import { checkQuirks, type QuirkOptions, quirksFromEnvironment } from './quirks';
 import type { LocalService } from './service';
 import { startSiteServer } from './site-server';
 import { SqsService, type SqsStats } from './sqs';
@@ -23,6 +24,7 @@ import { createTraceView } from './traces';
 import type { TraceStore } from './xray';
 
 export type { FunctionStats } from './lambda';
+export { describeQuirks, type QuirkOptions, QuirkOptionsError } from './quirks';
 export { PortInUseError } from './site-server';
 export { LOCAL_CREDENTIALS, localEnvironment } from './stack-environment';
 
@@ -62,6 +64,11 @@ export interface LocalStackOptions {
   ttlSweepIntervalMs?: number;
   /** Failures to inject into a share of calls (DynamoDB throttling, @connections 429/500, PutEvents entries). */
   faults?: FaultOptions;
+  /**
+   * AWS's normal-but-surprising behaviours (GSI lag, lost $disconnect, duplicate and unordered
+   * events); LOCAL_STACK_QUIRKS supplies the ones not given here.
+   */
+  quirks?: QuirkOptions;
   log?: StackLog;
 }
 
@@ -115,6 +122,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? {};
   // Bad fault options fail before anything starts.
   const faults = new FaultInjector(options.faults);
+  // LOCAL_STACK_QUIRKS turns quirks on for stacks started without them (a whole test suite).
+  const given = Object.entries(options.quirks ?? {}).filter(([, value]) => value !== undefined);
+  const quirks = checkQuirks({ ...quirksFromEnvironment(), ...Object.fromEntries(given) });
   const host = options.host ?? '127.0.0.1';
   const model = await loadStack(options.templatePath, { parameterOverrides: options.parameterOverrides });
   for (const warning of model.warnings) log.warn?.(warning);
@@ -146,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       persistDir: options.persistDir,
       ttlSweepIntervalMs: options.ttlSweepIntervalMs,
       region: model.region,
+      gsiLagMs: quirks.gsiLagMs,
       onWarning: (message) => log.warn?.(message),
     });
     cleanups.push(() => dynamodb.close());
@@ -193,6 +204,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onWarning: (message) => log.warn?.(message),
       retryDelaysMs: options.eventRetryDelaysMs,
       entryFault: () => faults.putEventsEntry(),
+      delivery: {
+        duplicateShare: quirks.eventDuplicateShare,
+        jitterMs: quirks.eventJitterMs,
+        random: quirks.random,
+      },
     });
     cleanups.push(() => eventBridge.close());
 
@@ -203,6 +219,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       callbackLatencyMs: options.callbackLatencyMs,
       postFault: () => faults.postToConnection(),
       credentials: [LOCAL_CREDENTIALS],
+      lostDisconnectShare: quirks.lostDisconnectShare,
+      random: quirks.random,
       onActivity: (activity) => log.gateway?.(activity),
       onSegment: (segment) => lambda.recordSegment(segment),
       invoker: {

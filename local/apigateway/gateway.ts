@@ -54,6 +54,8 @@ export type GatewayActivity =
   | { type: 'connect'; apiId: string; connectionId: string; sourceIp: string }
   | { type: 'reject'; apiId: string; connectionId: string; statusCode: number; message?: string }
   | { type: 'disconnect'; apiId: string; connectionId: string; statusCode: number; reason: string }
+  /** A dropped socket whose $disconnect route was not run (`lostDisconnectShare`). */
+  | { type: 'disconnect-lost'; apiId: string; connectionId: string }
   | { type: 'close'; apiId: string; connectionId: string; statusCode: number; reason: string }
   | { type: 'forbidden'; apiId: string; connectionId: string }
   | { type: 'integration-error'; apiId: string; connectionId: string; routeKey: string; message: string };
@@ -72,6 +74,13 @@ export interface WebSocketGatewayOptions {
   onActivity?: (activity: GatewayActivity) => void;
   /** The gateway's X-Ray segment of each route invocation (route-trace.ts). */
   onSegment?: (segment: SegmentDocument) => void;
+  /**
+   * The share (0 to 1) of closed connections whose $disconnect route is never run: API Gateway
+   * delivers $disconnect on a best-effort basis. Default 0.
+   */
+  lostDisconnectShare?: number;
+  /** The random source for lostDisconnectShare; tests pass their own. Default Math.random. */
+  random?: () => number;
 }
 
 export interface GatewayStats {
@@ -84,6 +93,8 @@ export interface GatewayStats {
   forbiddenFrames: number;
   integrationErrors: number;
   routeResponses: number;
+  /** Closed connections whose $disconnect was not run (lostDisconnectShare). */
+  disconnectsLost: number;
   routeInvocations: Record<string, number>;
   postToConnection: { calls: number; bytes: number; ok: number; gone: number; tooLarge: number };
   getConnection: { calls: number; gone: number };
@@ -103,6 +114,7 @@ function emptyStats(openConnections: number): GatewayStats {
     forbiddenFrames: 0,
     integrationErrors: 0,
     routeResponses: 0,
+    disconnectsLost: 0,
     routeInvocations: {},
     postToConnection: { calls: 0, bytes: 0, ok: 0, gone: 0, tooLarge: 0 },
     getConnection: { calls: 0, gone: 0 },
@@ -494,6 +506,16 @@ export class WebSocketGateway implements LocalService<GatewayStats> {
     if (this.stopping) return;
     const route = conn.api.routes.get('$disconnect');
     if (!route?.functionLogicalId) return;
+    const lost = this.options.lostDisconnectShare ?? 0;
+    if (lost > 0 && (this.options.random ?? Math.random)() < lost) {
+      this.counters.disconnectsLost++;
+      this.options.onActivity?.({
+        type: 'disconnect-lost',
+        apiId: ctx.apiId,
+        connectionId: ctx.connectionId,
+      });
+      return;
+    }
     const event = buildDisconnectEvent(ctx, { statusCode: code, reason }, newGatewayId(), Date.now());
     // Best effort, as in AWS: nobody waits for $disconnect and its failure reaches no client.
     this.track(this.invokeRoute(route.functionLogicalId, event, '$disconnect'));

@@ -24,6 +24,14 @@ import {
   writeJson,
 } from '../aws-json';
 import type { LocalService } from '../service';
+import {
+  INDEX_READ_OPERATIONS,
+  INTERNAL_HEADER,
+  internalClient,
+  LaggingIndexes,
+  replayRequest,
+  WRITE_OPERATIONS,
+} from './gsi-lag';
 import { DYNALITE_OPERATIONS, TTL_OPERATIONS } from './unsupported';
 
 /** The parts of the stack model's TableModel this module needs. */
@@ -39,6 +47,11 @@ export interface StartDynamoDbOptions {
   /** How often expired TTL items are deleted; 0 turns the sweep off. Default 30 s. */
   ttlSweepIntervalMs?: number;
   region?: string;
+  /**
+   * How long a write takes to show in global secondary indexes (AWS's are eventually consistent;
+   * dynalite's are not). Default 0: at once.
+   */
+  gsiLagMs?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -166,13 +179,20 @@ export async function startDynamoDb(
     inFlight -= 1;
     if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
-  const toDynalite = (req: IncomingMessage, res: ServerResponse): void => {
+  let lagging: LaggingIndexes | undefined;
+  const toDynalite = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    handler: RequestListener = dynaliteHandler,
+    answered?: (statusCode: number) => void,
+  ): void => {
     inFlight += 1;
-    counters.requests += 1;
+    if (req.headers[INTERNAL_HEADER] === undefined) counters.requests += 1;
     let done = false;
     const finish = (): void => {
       if (done) return;
       done = true;
+      answered?.(res.statusCode);
       settled();
     };
     // dynalite ends every request it runs with res.end, even when the client has gone.
@@ -185,8 +205,61 @@ export async function startDynamoDb(
     req.once('close', () => {
       if (!req.complete) finish();
     });
-    dynaliteHandler(req, res);
+    handler(req, res);
   };
+
+  // Index reads are looked at before dynalite sees them: dynalite lets a Scan of a global secondary
+  // index through with ConsistentRead, which AWS rejects. With a GSI lag, writes are also logged for
+  // the lagged indexes, and index reads go to them.
+  const throughIndexes = (operation: string, req: IncomingMessage, res: ServerResponse): void => {
+    inFlight += 1; // the body is read before dynalite sees the request: close() must wait for it too
+    readBody(req)
+      .then(async (body) => {
+        let input: Record<string, unknown> = {};
+        try {
+          input = parseInput(body);
+        } catch {
+          // dynalite answers malformed JSON with AWS's own error.
+        }
+        if (
+          INDEX_READ_OPERATIONS.has(operation) &&
+          input.ConsistentRead === true &&
+          (await readsGlobalIndex(input))
+        ) {
+          sendError(
+            res,
+            400,
+            'ValidationException',
+            'Consistent reads are not supported on global secondary indexes',
+          );
+          return;
+        }
+        const replayed = replayRequest(req, body);
+        if (lagging?.readsLaggedIndex(operation, input)) toDynalite(replayed, res, lagging.handleIndexRead);
+        else if (lagging && WRITE_OPERATIONS.has(operation)) {
+          const indexes = lagging;
+          toDynalite(replayed, res, dynaliteHandler, (status) => {
+            if (status === 200) indexes.written(operation, input);
+          });
+        } else toDynalite(replayed, res);
+      })
+      .catch((error: unknown) => {
+        if (!res.headersSent) sendError(res, 500, 'InternalServerError', String(error));
+        else res.destroy();
+      })
+      .finally(settled);
+  };
+
+  let internal: DynamoDBClient | undefined;
+  async function readsGlobalIndex(input: Record<string, unknown>): Promise<boolean> {
+    if (typeof input.IndexName !== 'string' || typeof input.TableName !== 'string' || !internal) return false;
+    try {
+      const { Table } = await internal.send(new DescribeTableCommand({ TableName: input.TableName }));
+      return (Table?.GlobalSecondaryIndexes ?? []).some((index) => index.IndexName === input.IndexName);
+    } catch {
+      return false; // dynalite answers a missing table with AWS's own error
+    }
+  }
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (closing) {
@@ -216,6 +289,10 @@ export async function startDynamoDb(
       );
       return;
     }
+    if (INDEX_READ_OPERATIONS.has(operation) || (lagging && WRITE_OPERATIONS.has(operation))) {
+      throughIndexes(operation, req, res);
+      return;
+    }
     toDynalite(req, res);
   };
 
@@ -234,6 +311,7 @@ export async function startDynamoDb(
     region: options.region ?? model.region ?? 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  internal = internalClient(endpoint, options.region ?? model.region ?? 'us-east-1');
 
   for (const table of model.tables) {
     try {
@@ -250,6 +328,16 @@ export async function startDynamoDb(
         }),
       );
     }
+  }
+
+  if (options.gsiLagMs !== undefined && options.gsiLagMs > 0) {
+    lagging = await LaggingIndexes.start({
+      lagMs: options.gsiLagMs,
+      tables: model.tables,
+      baseEndpoint: endpoint,
+      region: options.region ?? model.region ?? 'us-east-1',
+      onWarning: options.onWarning,
+    });
   }
 
   async function sweepExpiredItems(nowSeconds = Math.floor(Date.now() / 1000)): Promise<number> {
@@ -325,10 +413,15 @@ export async function startDynamoDb(
     resetStats: () => {
       counters = zeroStats();
     },
-    drain: idle,
+    // Pending index updates are work accepted too: drain waits until the indexes have caught up.
+    drain: async () => {
+      await lagging?.settled();
+      await idle();
+    },
     async close() {
       if (timer) clearInterval(timer);
       await sweeping;
+      await lagging?.close();
       closing = true;
       if (inFlight > 0) {
         // Bounded: a request dynalite never answers must not hold the stop forever.
@@ -342,6 +435,7 @@ export async function startDynamoDb(
         });
       }
       idleWaiters = [];
+      internal?.destroy();
       client?.destroy();
       client = undefined;
       server.closeAllConnections?.();

@@ -24,6 +24,14 @@ export interface DeliveryOptions
   retryDelaysMs: number[];
   eventAgeScale: number;
   now: () => number;
+  /** The share (0 to 1) of deliveries made twice, as EventBridge's at-least-once delivery allows. */
+  duplicateShare?: number;
+  /**
+   * Each delivery (and its duplicate) waits a random 0 to jitterMs first, so deliveries to a
+   * target arrive in any order, as EventBridge does not order them.
+   */
+  jitterMs?: number;
+  random?: () => number;
 }
 
 export interface Delivery {
@@ -58,6 +66,18 @@ export class Deliveries {
     this.pending -= this.timers.size;
     this.timers.clear();
     this.settle();
+  }
+
+  /** A matched event's first delivery to a target: at once, unless duplicates or jitter are asked for. */
+  deliver(delivery: Delivery): void {
+    const { duplicateShare = 0, jitterMs = 0 } = this.options;
+    const random = this.options.random ?? Math.random;
+    const jitter = (): number => (jitterMs > 0 ? Math.floor(random() * (jitterMs + 1)) : 0);
+    this.schedule(delivery, jitter());
+    if (duplicateShare > 0 && random() < duplicateShare) {
+      this.options.counters().duplicated++;
+      this.schedule(delivery, jitter());
+    }
   }
 
   schedule(delivery: Delivery, delayMs: number): void {

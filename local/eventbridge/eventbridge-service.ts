@@ -8,7 +8,7 @@ import { awsJsonService, isRecord, type JsonObject } from '../aws-json';
 import type { LocalService } from '../service';
 import type { RuleModel, StackModel } from '../template/types';
 import type { SegmentDocument } from '../xray';
-import { Deliveries } from './deliveries';
+import { Deliveries, type DeliveryOptions } from './deliveries';
 import {
   type EventPattern,
   InvalidEventPatternError,
@@ -93,6 +93,8 @@ export interface EventBridgeServiceOptions {
   entryFault?: () => PutEventsResultEntry | undefined;
   /** The bus's X-Ray segment of each delivery to a function (delivery-trace.ts). */
   onSegment?: (segment: SegmentDocument) => void;
+  /** At-least-once, unordered delivery on demand: see Deliveries (deliveries.ts). */
+  delivery?: Pick<DeliveryOptions, 'duplicateShare' | 'jitterMs' | 'random'>;
 }
 
 export interface EventBridgeStats {
@@ -110,6 +112,8 @@ export interface EventBridgeStats {
   deadLettered: number;
   /** Events given up on with no dead-letter queue (or a failing one). */
   dropped: number;
+  /** Deliveries made twice on purpose (`delivery.duplicateShare`). */
+  duplicated: number;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [100, 200, 400, 800, 1600, 3200, 5000];
@@ -133,6 +137,7 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
     retries: 0,
     deadLettered: 0,
     dropped: 0,
+    duplicated: 0,
   };
 
   private readonly wire = awsJsonService({
@@ -168,6 +173,7 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
       retryDelaysMs: options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS,
       eventAgeScale: options.eventAgeScale ?? DEFAULT_EVENT_AGE_SCALE,
       now: this.now,
+      ...options.delivery,
     });
     this.buses = new Map(options.model.eventBuses.map((bus) => [bus.name, { name: bus.name, arn: bus.arn }]));
     if (!this.buses.has('default')) {
@@ -297,18 +303,15 @@ export class EventBridgeService implements LocalService<EventBridgeStats> {
         matchedRules.push(rule.name);
         this.counters.matched++;
         for (const target of rule.targets) {
-          this.deliveries.schedule(
-            {
-              rule,
-              ruleArn: this.ruleArn(rule),
-              target,
-              event: envelope,
-              traceHeader,
-              acceptedAt: this.now(),
-              attempt: 0,
-            },
-            0,
-          );
+          this.deliveries.deliver({
+            rule,
+            ruleArn: this.ruleArn(rule),
+            target,
+            event: envelope,
+            traceHeader,
+            acceptedAt: this.now(),
+            attempt: 0,
+          });
         }
       }
     }

@@ -1,3 +1,4 @@
+import { sleep as realSleep, type Sleep } from '../shared/backoff';
 import { broadcastEvent, DETAIL_TYPES, directEvent, joinerListEvent } from './chat-events';
 import { NameRequiredError, NameTakenError, RateLimitedError, RecipientNotFoundError } from './errors';
 import {
@@ -29,6 +30,12 @@ export const ORPHANED_CLAIM_AFTER_MS = 60_000;
  * `connectedAt` it is certainly over. One more second covers clock skew between Lambda hosts.
  */
 export const CONNECT_WINDOW_MS = 30_000;
+/**
+ * Waits between looks at the (eventually consistent) indexes before a presence change is
+ * announced: about 2.3 s in all, longer than GSI replication usually takes. Past that the change
+ * is announced anyway (the broadcaster applies it to the lists it sends).
+ */
+const INDEX_WAITS_MS = [25, 50, 100, 200, 400, 800, 800];
 /** Conditional writes a request retries when its own connection's other requests move a bucket. */
 const BUCKET_ATTEMPTS = 4;
 /** Entries kept in one instance's memory of limited connections before it is cleared. */
@@ -49,6 +56,7 @@ export interface ChatServiceOptions {
   limits?: RateLimits;
   now?: () => number;
   newId?: (now: number) => string;
+  sleep?: Sleep;
 }
 
 export class ConnectionRecordMissingError extends Error {
@@ -72,6 +80,7 @@ export class ChatService {
   readonly #blockedUntil = new Map<string, number>();
   readonly #now: () => number;
   readonly #newId: (now: number) => string;
+  readonly #sleep: Sleep;
 
   constructor(options: ChatServiceOptions) {
     this.#store = options.store;
@@ -80,6 +89,7 @@ export class ChatService {
     this.#limits = options.limits;
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? ulid;
+    this.#sleep = options.sleep ?? realSleep;
   }
 
   async connect(connectionId: string): Promise<void> {
@@ -122,6 +132,16 @@ export class ChatService {
       await this.#store.releaseName(previous.nameKey, connectionId);
     }
     if (previous.name !== name) {
+      // Recipients and members lists are read from global secondary indexes, which show a write a
+      // little later: announce once they show this change, so the joiner receives the broadcasts
+      // that follow its join and no list sent for a later change lacks it.
+      await this.#untilIndexed(async () =>
+        previous.name === undefined
+          ? (await this.#store.inShardIndex(connectionId, connection.shard)) &&
+            (await this.#store.isListed(nameKey))
+          : (await this.#store.isListed(nameKey)) &&
+            (previous.nameKey === nameKey || !(await this.#store.isListed(previous.nameKey as string))),
+      );
       const stamp = this.#stamp();
       // The change rides with the events: the broadcaster applies it to whatever the (eventually
       // consistent) Members index returns, so every list sent includes it.
@@ -193,6 +213,8 @@ export class ChatService {
     const removed = await this.#store.deleteConnection(connectionId, connectedBefore);
     if (removed?.nameKey === undefined || removed.name === undefined) return removed;
     await this.#store.releaseName(removed.nameKey, connectionId);
+    const { nameKey } = removed;
+    await this.#untilIndexed(async () => !(await this.#store.isListed(nameKey)));
     await this.#publisher.publish([
       broadcastEvent(DETAIL_TYPES.memberLeft, [leftFrame(removed.name, this.#stamp())], {
         correlationId,
@@ -212,6 +234,14 @@ export class ChatService {
    */
   async goneOnDelivery(connectionId: string, correlationId: string): Promise<ConnectionRecord | undefined> {
     return this.leave(connectionId, correlationId, this.#now() - CONNECT_WINDOW_MS);
+  }
+
+  /** Looks until `shown` holds, a bounded number of times (see INDEX_WAITS_MS). */
+  async #untilIndexed(shown: () => Promise<boolean>): Promise<void> {
+    for (const wait of INDEX_WAITS_MS) {
+      if (await shown()) return;
+      await this.#sleep(wait);
+    }
   }
 
   async #claim(claim: NameClaim, now: number): Promise<boolean> {

@@ -70,6 +70,10 @@ export interface ConnectionStore {
    * connections); each further shard it spans is one more. `shardCount` closes an open end.
    */
   audiencePages(range: AudienceRange, shardCount: number): AsyncIterable<ConnectionKey[]>;
+  /** Whether the shard index (eventually consistent) already lists the connection. */
+  inShardIndex(connectionId: string, shard: number): Promise<boolean>;
+  /** Whether the Members index (eventually consistent) already lists the name key. */
+  isListed(nameKey: string): Promise<boolean>;
 }
 
 export interface ChatEventPublisher {

@@ -299,6 +299,32 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     } while (ExclusiveStartKey);
   }
 
+  async inShardIndex(connectionId: string, shard: number): Promise<boolean> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: SHARD_INDEX,
+        KeyConditionExpression: '#shard = :shard AND #connectionId = :connectionId',
+        ExpressionAttributeNames: { '#shard': 'shard', '#connectionId': 'connectionId' },
+        ExpressionAttributeValues: { ':shard': shard, ':connectionId': connectionId },
+      }),
+    );
+    return (Items ?? []).length > 0;
+  }
+
+  async isListed(key: string): Promise<boolean> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: MEMBERS_INDEX,
+        KeyConditionExpression: '#memberList = :members AND #nameKey = :nameKey',
+        ExpressionAttributeNames: { '#memberList': 'memberList', '#nameKey': 'nameKey' },
+        ExpressionAttributeValues: { ':members': MEMBER_LIST, ':nameKey': key },
+      }),
+    );
+    return (Items ?? []).length > 0;
+  }
+
   async *audiencePages(range: AudienceRange, shardCount: number): AsyncGenerator<ConnectionKey[]> {
     for (const query of shardQueries(range, shardCount)) yield* this.#shardPages(query);
   }

@@ -58,6 +58,22 @@ export const describeConnectionStore = (
       await expect(store.deleteConnection('BFaT_fALIAMCKug=')).resolves.toBeUndefined();
     });
 
+    it('tells whether the indexes list a connection in its shard and a name key', async () => {
+      await store.putConnection(connection('c1=', 2));
+      await store.claimName(claim('Alice', 'c1='), NOW_SECONDS);
+
+      await expect(store.inShardIndex('c1=', 2)).resolves.toBe(true);
+      await expect(store.inShardIndex('c1=', 1)).resolves.toBe(false);
+      await expect(store.inShardIndex('c2=', 2)).resolves.toBe(false);
+      await expect(store.isListed('alice')).resolves.toBe(true);
+      await expect(store.isListed('bob')).resolves.toBe(false);
+
+      await store.releaseName('alice', 'c1=');
+      await store.deleteConnection('c1=');
+      await expect(store.isListed('alice')).resolves.toBe(false);
+      await expect(store.inShardIndex('c1=', 2)).resolves.toBe(false);
+    });
+
     it('claims a free name, refuses one held by a live connection, and lets the holder claim again', async () => {
       await expect(store.claimName(claim('Alice', 'a='), NOW_SECONDS)).resolves.toBe(true);
       await expect(store.claimName(claim('alice', 'b='), NOW_SECONDS)).resolves.toBe(false);

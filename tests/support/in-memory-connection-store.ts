@@ -19,7 +19,8 @@ import {
  *
  * With `laggingMembersIndex`, the members reads behave like a DynamoDB global secondary index on
  * AWS (eventually consistent; dynalite's are not): they return the claims as they were at the last
- * `syncMembersIndex()`, however the names changed since.
+ * `syncMembersIndex()`, however the names changed since. `laggingShardIndex` does the same for the
+ * shard index (audiencePages, inShardIndex) with `syncShardIndex()`.
  *
  * `calls` counts the store calls per method, so a test can see what a use case costs.
  */
@@ -28,13 +29,20 @@ export class InMemoryConnectionStore implements ConnectionStore {
   readonly names = new Map<string, NameClaim>();
   readonly calls: Record<string, number> = {};
   #membersIndex: NameClaim[] | undefined;
+  #shardIndex: ConnectionRecord[] | undefined;
 
   /** `pageSize`: connections per page of audiencePages (small values exercise paging). */
   constructor(
     private readonly pageSize = 100,
-    options: { laggingMembersIndex?: boolean } = {},
+    options: { laggingMembersIndex?: boolean; laggingShardIndex?: boolean } = {},
   ) {
     if (options.laggingMembersIndex) this.#membersIndex = [];
+    if (options.laggingShardIndex) this.#shardIndex = [];
+  }
+
+  /** A lagging shard index catches up with the connections. */
+  syncShardIndex(): void {
+    if (this.#shardIndex) this.#shardIndex = [...this.connections.values()].map((record) => ({ ...record }));
   }
 
   async #call(method: string): Promise<void> {
@@ -157,10 +165,13 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return this.#membersIndex ?? [...this.names.values()];
   }
 
-  /** Like the Query: one call per page of each shard the range spans, an empty shard included. */
+  /**
+   * Like the Query: one call per page of each shard the range spans, an empty shard included; reads
+   * the lagging shard index when there is one.
+   */
   async *audiencePages(range: AudienceRange, shardCount: number): AsyncGenerator<ConnectionKey[]> {
     for (const { shard } of shardQueries(range, shardCount)) {
-      const keys = [...this.connections.values()]
+      const keys = (this.#shardIndex ?? [...this.connections.values()])
         .map((record) => ({ shard: record.shard, connectionId: record.connectionId }))
         .filter((key) => key.shard === shard && inRange(key, range))
         .sort(compareKeys);
@@ -170,8 +181,21 @@ export class InMemoryConnectionStore implements ConnectionStore {
         const page = keys.slice(start, start + this.pageSize);
         if (page.length > 0) yield page;
         start += this.pageSize;
+        await tick();
       } while (start < keys.length);
     }
+  }
+
+  async inShardIndex(connectionId: string, shard: number): Promise<boolean> {
+    await this.#call('inShardIndex');
+    return (this.#shardIndex ?? [...this.connections.values()]).some(
+      (record) => record.connectionId === connectionId && record.shard === shard,
+    );
+  }
+
+  async isListed(nameKey: string): Promise<boolean> {
+    await this.#call('isListed');
+    return this.#indexed().some((claim) => claim.nameKey === nameKey);
   }
 }
 

@@ -1,5 +1,6 @@
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { ChatClient, type Frame, isMembers, isSystem, settle } from '../helpers/chat-client';
+import { listOf } from '../helpers/screen';
 
 // Presence on the local stack with the full-list threshold lowered to 3 (the template parameter),
 // so a handful of real clients crosses it: full members frames up to 3 members, deltas above.
@@ -31,34 +32,6 @@ async function connect(label: string): Promise<ChatClient> {
 }
 
 const live = () => open.filter((client) => client.ws.readyState === client.ws.OPEN);
-
-/**
- * The members list a client holds after its frames, applied as docs/protocol.md says: a full list
- * (or its pages, once the last one is in) replaces the list; a presence frame changes it.
- */
-function listOf(frames: readonly Frame[]): string[] {
-  let list = new Set<string>();
-  let pages: string[] = [];
-  for (const frame of frames) {
-    if (frame.type === 'members') {
-      const members = frame.members as string[];
-      if (frame.page === undefined) list = new Set(members);
-      else {
-        if (frame.page === 1) pages = [];
-        pages.push(...members);
-        if (frame.page === frame.pages) list = new Set(pages);
-      }
-    } else if (frame.type === 'presence') {
-      for (const name of frame.left as string[]) list.delete(name);
-      for (const { previousName, name } of frame.renamed as { previousName: string; name: string }[]) {
-        list.delete(previousName);
-        list.add(name);
-      }
-      for (const name of frame.joined as string[]) list.add(name);
-    }
-  }
-  return [...list].sort();
-}
 
 const isPresence = (frame: Frame) => frame.type === 'presence';
 const sorted = (names: Iterable<string>) => [...names].sort();

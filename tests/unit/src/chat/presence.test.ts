@@ -23,6 +23,8 @@ const setup = (options: { laggingMembersIndex?: boolean; fullListMax?: number } 
     shardCount: SHARDS,
     now: () => NOW,
     newId: () => `id-${++ids}`,
+    // A lagging index stays behind here: what a list shows is the broadcaster's doing.
+    sleep: async () => {},
   });
   const fanOut = new FanOut({
     store,

@@ -17,6 +17,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DeleteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { logger } from '../../../../src/shared/powertools';
+import { indexesCaughtUp } from '../../../support/caught-up-indexes';
 import { chatEnvelope, lambdaContext, setTestEnv } from '../support/events';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
@@ -131,6 +132,7 @@ const fakeIdempotencyTable = () => {
 
 beforeEach(() => {
   dynamo.reset();
+  indexesCaughtUp(dynamo);
   dynamoRaw.reset();
   eventBridge.reset();
   connections.reset();

@@ -18,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { nameKeyOf } from '../../../../src/chat/rules';
 import { shardOf } from '../../../../src/chat/sharding';
 import { ulidTime } from '../../../../src/chat/ulid';
+import { indexesCaughtUp } from '../../../support/caught-up-indexes';
 import { lambdaContext, message, setTestEnv, wsEvent } from '../support/events';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number }>;
@@ -78,6 +79,7 @@ const expectRejected = (code: string, action?: string) => {
 
 beforeEach(() => {
   dynamo.reset();
+  indexesCaughtUp(dynamo);
   eventBridge.reset();
   connections.reset();
   dynamo.on(ScanCommand).rejects(new Error('the chat must never Scan'));
@@ -192,6 +194,9 @@ describe('the chat-api handler', () => {
         'GetCommand',
         'PutCommand',
         'UpdateCommand',
+        // Then the shard and Members indexes are asked whether they show the join yet.
+        'QueryCommand',
+        'QueryCommand',
       ]);
 
       const entries = publishedEntries();
