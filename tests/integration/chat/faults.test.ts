@@ -1,19 +1,8 @@
-import { createHash } from 'node:crypto';
 import { FAULT_SHARES, type FaultOptions } from '../../../local/faults';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { type StackClients, stackClients } from '../helpers/aws';
 import { ChatClient, settle } from '../helpers/chat-client';
-import {
-  account,
-  converse,
-  type DeadChatEvent,
-  inProgressRecords,
-  internalErrors,
-  pairsOf,
-  queueMessages,
-  sendAll,
-  shardsOf,
-} from '../helpers/fault-accounting';
+import { account, converse, internalErrors, queueMessages } from '../helpers/fault-accounting';
 
 // Starting the stack builds the functions; cold starts take seconds on a busy 2-core box.
 jest.setTimeout(180_000);
@@ -166,82 +155,5 @@ describe('PutEvents answering InternalFailure for a share of entries', () => {
     expect(conversation.accepted.length + conversation.refused.length).toBe(
       NAMES.length * MESSAGES_PER_CLIENT,
     );
-  });
-});
-
-/**
- * A broadcaster invocation that dies (crash or timeout) after Powertools saved its INPROGRESS
- * record leaves that record behind, locked until `in_progress_expiration`: the invocation's start
- * plus its remaining time (registerLambdaContext), i.e. the function's Timeout (60 s). Lambda's
- * async retries that come before that fail with IdempotencyAlreadyInProgressError and the event
- * goes to the Broadcaster DLQ. The local stack retries after 300 and 600 ms here (1 and 2 s by
- * default), so every event whose lock was left ends in the DLQ; on AWS the retries come about 1
- * and 3 minutes later, after the lock expired, and would deliver it (late). What is asserted is
- * today's behaviour on the local stack: every (message, recipient) pair is delivered exactly once
- * or its event is in the DLQ, nothing else is lost, and the DLQ holds exactly the locked events.
- */
-async function dyingBroadcasts(fault: Partial<FaultOptions>, tag: string) {
-  const shards = await shardsOf(stack, aws, NAMES);
-  const marks = clients.map((client) => client.mark());
-  const earlierLocks = new Set((await inProgressRecords(stack, aws)).map((lock) => lock.id));
-  Object.assign(shares, fault);
-  const texts = await sendAll(clients, 3, tag);
-  await settle(stack, clients);
-  faultsOff();
-  const stats = stack.stats();
-  const ledger = account(clients, texts);
-  const dead = await deadLetters();
-  const locks = (await inProgressRecords(stack, aws)).filter((lock) => !earlierLocks.has(lock.id));
-  return { texts, stats, ledger, dead, locks, shards, failedSenders: internalErrors(clients, marks) };
-}
-
-/** Powertools' idempotency key hash of an event (md5, base64, of the JSON of its `id`). */
-const idempotencyHashOf = (eventId: string): string =>
-  createHash('md5').update(JSON.stringify(eventId)).digest('base64');
-
-function expectLostOnlyToTheDlq(result: Awaited<ReturnType<typeof dyingBroadcasts>>) {
-  const { ledger, dead, locks, shards, stats, failedSenders } = result;
-  // The API side is not touched by these faults: every message was published.
-  expect(failedSenders).toEqual([]);
-  expect(stats.eventBridge.failedEntries).toBe(0);
-  // Exactly the pairs of the dead-lettered events are missing; everything else arrived once.
-  expect(ledger.lost.sort()).toEqual(pairsOf(dead.broadcaster as DeadChatEvent[], shards));
-  expect(ledger.duplicated).toEqual([]);
-  expect(ledger.idMismatch).toEqual([]);
-  expect(dead.eventDelivery).toEqual([]);
-  // Every lock left is that of a dead-lettered event (an event whose every attempt died before
-  // saving its lock is dead-lettered with none).
-  expect(stats.lambda.deadLetters).toBe(dead.broadcaster.length);
-  const deadKeys = (dead.broadcaster as DeadChatEvent[]).map((event) => idempotencyHashOf(event.id));
-  for (const lock of locks) expect(deadKeys).toContain(String(lock.id).split('#')[1]);
-  for (const lock of locks) {
-    // The lock lasts the invocation's remaining time (at most the 60 s Timeout) from its start,
-    // which is `expiration` (seconds) minus the 2 h record lifetime: a later retry would proceed.
-    const startedMs = (Number(lock.expiration) - 2 * 60 * 60) * 1000;
-    const lockMs = Number(lock.in_progress_expiration) - startedMs;
-    expect(lockMs).toBeGreaterThan(50_000);
-    expect(lockMs).toBeLessThanOrEqual(61_000);
-  }
-}
-
-describe('a broadcaster environment killed in the middle of a fan-out', () => {
-  it('delivers every message to every member exactly once, except the events its lock sends to the DLQ', async () => {
-    const result = await dyingBroadcasts({ lambdaCrash: 0.25, lambdaFaultAfterMs: 40 }, 'crash');
-
-    expect(result.stats.faults.lambdaCrashes).toBeGreaterThan(0);
-    expectLostOnlyToTheDlq(result);
-  });
-});
-
-describe('a broadcaster invocation timing out (Sandbox.Timedout)', () => {
-  it('delivers every message to every member exactly once, except the events its lock sends to the DLQ', async () => {
-    const result = await dyingBroadcasts({ lambdaTimeout: 0.25, lambdaFaultAfterMs: 40 }, 'timeout');
-
-    expect(result.stats.faults.lambdaTimeouts).toBeGreaterThan(0);
-    // The injector counts its decisions; an invocation that finished before the fault's moment
-    // did not time out.
-    expect(result.stats.lambda.timeouts).toBeGreaterThan(0);
-    expect(result.stats.lambda.timeouts).toBeLessThanOrEqual(result.stats.faults.lambdaTimeouts);
-    expectLostOnlyToTheDlq(result);
   });
 });

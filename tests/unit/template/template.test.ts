@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { AWS_ASYNC_RETRY_DELAYS_MS } from '../../../local/lambda/async-invoker';
 import { Resolver } from '../../../local/template/intrinsics';
 import type { TemplateValue } from '../../../local/template/parse-template';
 import { CHAT_EVENT_SOURCE, DETAIL_TYPES } from '../../../src/chat/chat-events';
@@ -261,6 +262,17 @@ describe('template.yaml', () => {
         TargetArn: { 'Fn::GetAtt': ['BroadcasterDeadLetterQueue', 'Arn'] },
       });
       expect(broadcaster?.EventInvokeConfig.MaximumRetryAttempts).toBeGreaterThan(0);
+    });
+
+    it("let a crashed broadcaster's idempotency lock expire well before Lambda's first retry", () => {
+      // The INPROGRESS lock lasts up to the Timeout; Lambda retries 60 s after a failure
+      // (AWS_ASYNC_RETRY_DELAYS_MS). Whatever the parameter is set to, a third of a minute is left.
+      const timeout = resource('BroadcasterFunction').Properties?.Timeout;
+      expect(timeout).toEqual({ Ref: 'BroadcasterTimeoutSeconds' });
+      const parameter = template.Parameters.BroadcasterTimeoutSeconds;
+      const firstRetryMs = AWS_ASYNC_RETRY_DELAYS_MS[0] ?? 0;
+      expect(Number(parameter?.MaxValue) * 1000).toBeLessThanOrEqual(firstRetryMs - 20_000);
+      expect(Number(parameter?.Default)).toBeLessThanOrEqual(Number(parameter?.MaxValue));
     });
   });
 
