@@ -7,6 +7,7 @@ import {
 import { CHAT_EVENT_SOURCE, type ChatEvent } from '../chat/chat-events';
 import type { ChatEventPublisher } from '../chat/ports';
 import { backoffDelay, sleep as realSleep, type Sleep } from '../shared/backoff';
+import type { UnpublishedEvent, UnpublishedEventSink } from './unpublished-events';
 
 /** PutEvents accepts at most 10 entries per call. */
 export const MAX_ENTRIES_PER_CALL = 10;
@@ -24,6 +25,15 @@ export class EventPublishError extends Error {
 }
 
 export interface EventBridgePublisherOptions {
+  /**
+   * Where entries go that EventBridge would not take (retries exhausted, or rejected outright).
+   * Without one, such entries make `publish` throw. With one, they are parked there and `publish`
+   * resolves: a broadcast is one entry per shard, so by then the other shards' entries are on the
+   * bus and being delivered, and throwing would not undo that, only lose the rest.
+   */
+  unpublished?: UnpublishedEventSink;
+  /** Told of every batch of parked events, after it is parked (to tell the caller, and log it). */
+  onParked?: (events: UnpublishedEvent[]) => void;
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -41,6 +51,8 @@ export class EventBridgePublisher implements ChatEventPublisher {
   readonly #maxAttempts: number;
   readonly #delay: { baseMs: number; maxMs: number };
   readonly #sleep: Sleep;
+  readonly #unpublished: UnpublishedEventSink | undefined;
+  readonly #onParked: ((events: UnpublishedEvent[]) => void) | undefined;
 
   constructor(
     private readonly client: EventBridgeClient,
@@ -50,6 +62,8 @@ export class EventBridgePublisher implements ChatEventPublisher {
     this.#maxAttempts = options.maxAttempts ?? 4;
     this.#delay = { baseMs: options.baseDelayMs ?? 50, maxMs: options.maxDelayMs ?? 1000 };
     this.#sleep = options.sleep ?? realSleep;
+    this.#unpublished = options.unpublished;
+    this.#onParked = options.onParked;
   }
 
   async publish(events: ChatEvent[]): Promise<void> {
@@ -80,22 +94,45 @@ export class EventBridgePublisher implements ChatEventPublisher {
         .map((entry, index) => ({ entry, result: results[index] ?? { ErrorCode: 'MissingResultEntry' } }))
         .filter(({ result }) => result.ErrorCode !== undefined);
       const permanent = failed.filter(({ result }) => !RETRYABLE_ENTRY_ERRORS.has(String(result.ErrorCode)));
+      const retryable = failed.filter(({ result }) => RETRYABLE_ENTRY_ERRORS.has(String(result.ErrorCode)));
       if (permanent.length > 0) {
-        throw new EventPublishError(
+        await this.#giveUp(
+          permanent,
           `PutEvents rejected ${permanent.length} chat event(s): ${permanent.map((f) => f.result.ErrorCode).join(', ')}`,
-          describe(permanent),
         );
       }
+      if (retryable.length === 0) return;
       if (attempt >= this.#maxAttempts) {
-        throw new EventPublishError(
-          `PutEvents still failing for ${failed.length} chat event(s) after ${attempt} attempts: ${failed
+        await this.#giveUp(
+          retryable,
+          `PutEvents still failing for ${retryable.length} chat event(s) after ${attempt} attempts: ${retryable
             .map((f) => f.result.ErrorCode)
             .join(', ')}`,
-          describe(failed),
         );
+        return;
       }
-      pending = failed.map(({ entry }) => entry);
+      pending = retryable.map(({ entry }) => entry);
       await this.#sleep(backoffDelay(attempt, this.#delay));
     }
+  }
+
+  /** Parks entries EventBridge would not take, or throws when there is nowhere to park them. */
+  async #giveUp(failed: { entry: PutEventsRequestEntry; result: PutEventsResultEntry }[], why: string) {
+    if (!this.#unpublished) throw new EventPublishError(why, describe(failed));
+    const events: UnpublishedEvent[] = failed.map(({ entry, result }) => ({
+      entry,
+      errorCode: String(result.ErrorCode),
+      ...(result.ErrorMessage ? { errorMessage: result.ErrorMessage } : {}),
+    }));
+    try {
+      await this.#unpublished.park(events);
+    } catch (error) {
+      // Nowhere durable to keep them: the caller must fail visibly (an Internal server error).
+      throw new EventPublishError(
+        `${why}; parking them failed too: ${(error as Error).message}`,
+        describe(failed),
+      );
+    }
+    this.#onParked?.(events);
   }
 }

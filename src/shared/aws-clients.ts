@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './powertools';
 
@@ -25,6 +26,7 @@ import { tracer } from './powertools';
 export const CLIENT_TIMEOUTS = {
   dynamoDb: { connectionTimeout: 2_000, requestTimeout: 3_000 },
   eventBridge: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  sqs: { connectionTimeout: 2_000, requestTimeout: 3_000 },
   managementApi: { connectionTimeout: 2_000, requestTimeout: 5_000 },
 } as const;
 
@@ -52,6 +54,33 @@ export const createDynamoDbClients = () => {
 
 export const createEventBridgeClient = () =>
   tracer.captureAWSv3Client(new EventBridgeClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.eventBridge) }));
+
+/**
+ * SendMessage for the queue that keeps chat events EventBridge would not take. Only a PutEvents
+ * outage ever calls it, so the SQS client is loaded on first use, not bundled: template.yaml lists
+ * `@aws-sdk/client-sqs` as External and Lambda's Node.js runtime provides it (as it does the
+ * credential providers). Bundled, it added 27 KB and module-init time to every cold start for a
+ * path that is almost never taken.
+ */
+export const createLazySqsSender = () => {
+  let loaded: Promise<(message: SendMessageCommandInput) => Promise<unknown>> | undefined;
+  const load = async () => {
+    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const client = tracer.captureAWSv3Client(
+      // The SDK's own endpoint (the Region's, or AWS_ENDPOINT_URL_SQS), not the queue URL's host:
+      // on AWS they are the same, and an endpoint set through the environment is honoured.
+      new SQSClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.sqs), useQueueUrlAsEndpoint: false }),
+    );
+    return (message: SendMessageCommandInput) => client.send(new SendMessageCommand(message));
+  };
+  return async (message: SendMessageCommandInput): Promise<unknown> => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return (await loaded)(message);
+  };
+};
 
 /**
  * The @connections client. `callbackUrl` is the stage's https endpoint. Keep-alive sockets, as

@@ -9,9 +9,11 @@ import { ChatService } from '../../chat/chat-service';
 import { FanOut, type FanOutResult } from '../../chat/fan-out';
 import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
+import { QueueUnpublishedEvents } from '../../delivery/unpublished-events';
 import {
   createDynamoDbClients,
   createEventBridgeClient,
+  createLazySqsSender,
   createManagementApiClient,
 } from '../../shared/aws-clients';
 import { broadcasterEnvironment, loadConfig } from '../../shared/config';
@@ -25,7 +27,16 @@ const dynamoDb = createDynamoDbClients();
 const store = new DynamoDbConnectionStore(dynamoDb.document, config.CHAT_TABLE_NAME);
 const chat = new ChatService({
   store,
-  publisher: new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME),
+  // A prune's "Member Left" that PutEvents would not take is parked, as chat-api's events are: failing
+  // the invocation instead would not bring it back (the retry finds the connection already deleted).
+  publisher: new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME, {
+    unpublished: new QueueUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL, createLazySqsSender()),
+    onParked: (events) =>
+      logger.error('Chat events parked for re-drive: PutEvents would not take them', {
+        parked: events.length,
+        errorCodes: events.map((event) => event.errorCode),
+      }),
+  }),
   shardCount: config.SHARD_COUNT,
 });
 

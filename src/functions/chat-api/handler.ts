@@ -8,9 +8,11 @@ import { perMinute, perSecond } from '../../chat/rate-limit';
 import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
 import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
+import { QueueUnpublishedEvents, type UnpublishedEvent } from '../../delivery/unpublished-events';
 import {
   createDynamoDbClients,
   createEventBridgeClient,
+  createLazySqsSender,
   createManagementApiClient,
 } from '../../shared/aws-clients';
 import { chatApiEnvironment, loadConfig } from '../../shared/config';
@@ -20,9 +22,35 @@ import { bodyText, parseWebSocketEvent, type RouteKey, type WebSocketEvent } fro
 
 const config = loadConfig(chatApiEnvironment);
 const dynamoDb = createDynamoDbClients();
+
+/**
+ * The events of the running request that PutEvents would not take after every retry, parked in the
+ * unpublished-events queue instead (an environment runs one request at a time, so this is that
+ * request's). Why park rather than fail the request or ask the sender to resend
+ * (docs/architecture.md, "Delivery guarantees"): a broadcast is one entry per shard, so when one
+ * entry fails the others are already being delivered, and nothing can take them back. Failing the
+ * request lost the failed shards' copy for good. Asking the sender to resend would need an id
+ * the sender chooses and the broadcaster deduplicates per shard; clients drop frames by `id`, so
+ * a connection that may choose an id can silence anyone else's message with it, and joins, renames
+ * and leaves (from $disconnect, or the broadcaster's prune) have no sender to resend anyway. A
+ * parked event is delivered when re-driven, to exactly the shards that missed it; the sender is
+ * told (DELIVERY_DELAYED) and the queue's alarm tells an operator.
+ */
+let parkedInRequest: UnpublishedEvent[] = [];
+const publisher = new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME, {
+  unpublished: new QueueUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL, createLazySqsSender()),
+  onParked: (events) => {
+    parkedInRequest.push(...events);
+    logger.error('Chat events parked for re-drive: PutEvents would not take them', {
+      parked: events.length,
+      detailTypes: events.map((event) => event.entry.DetailType),
+      errorCodes: events.map((event) => event.errorCode),
+    });
+  },
+});
 const chat = new ChatService({
   store: new DynamoDbConnectionStore(dynamoDb.document, config.CHAT_TABLE_NAME),
-  publisher: new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME),
+  publisher,
   shardCount: config.SHARD_COUNT,
   limits: {
     public: perSecond(config.PUBLIC_MESSAGE_BURST, config.PUBLIC_MESSAGES_PER_SECOND),
@@ -82,6 +110,18 @@ const requestedAction = (event: WebSocketEvent, routeKey: string): string | unde
   }
 };
 
+/** The caller's request was carried out, but part of what it published waits for a re-drive. */
+const deliveryDelayedFrame = (action: string): ServerFrame => ({
+  type: 'error',
+  code: 'DELIVERY_DELAYED',
+  errorMessage:
+    'Delivered to part of the chat only: the rest is queued and will be delivered late. Do not send it again.',
+  action,
+});
+
+/** Routes whose caller cannot be answered: not connected yet, or gone. */
+const UNANSWERABLE: ReadonlySet<string> = new Set(['$connect', '$disconnect']);
+
 const reply = async (connectionId: string, correlationId: string, frame: ServerFrame) => {
   if ((await replies.send(connectionId, JSON.stringify(frame))) === 'gone') {
     logger.info('Caller left before its reply was delivered');
@@ -97,9 +137,14 @@ const lambdaHandler = async (rawEvent: unknown): Promise<{ statusCode: number }>
   if (!isRouteKey(routeKey)) throw new Error(`No handler for route ${routeKey}`);
 
   const request = { event, connectionId, correlationId: requestId };
+  parkedInRequest = [];
   try {
     const frame = await routes[routeKey](request);
     if (frame) await reply(connectionId, requestId, frame);
+    // Never a silent success for a message that did not reach everyone yet.
+    if (parkedInRequest.length > 0 && !UNANSWERABLE.has(routeKey)) {
+      await reply(connectionId, requestId, deliveryDelayedFrame(routeKey));
+    }
     logger.info('Request handled');
   } catch (error) {
     if (error instanceof ConnectionRecordMissingError) {

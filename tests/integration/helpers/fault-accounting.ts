@@ -11,7 +11,16 @@ export interface Conversation {
   accepted: string[];
   /** Texts answered with API Gateway's `Internal server error` frame: refused visibly, never sent. */
   refused: string[];
+  /**
+   * Texts answered with a DELIVERY_DELAYED error frame: part of the broadcast was parked for a
+   * re-drive. (That frame can also come after the sender's own copy, and then answers the sender's
+   * next text: count delayed senders, not texts.)
+   */
+  delayed: string[];
 }
+
+export const isDeliveryDelayed = (frame: Frame): boolean =>
+  frame.type === 'error' && frame.code === 'DELIVERY_DELAYED';
 
 /**
  * Every client sends `perClient` public messages, one after the other: each waits for its own copy
@@ -27,6 +36,7 @@ export async function converse(
 ): Promise<Conversation> {
   const accepted: string[] = [];
   const refused: string[] = [];
+  const delayed: string[] = [];
   await Promise.all(
     clients.map(async (client) => {
       for (let n = 1; n <= perClient; n++) {
@@ -34,14 +44,17 @@ export async function converse(
         const from = client.mark();
         client.send({ action: 'sendPublic', message: text });
         const answer = await client.waitFor(
-          (f) => (f.type === 'public' && f.text === text) || f.message === 'Internal server error',
-          { from, timeoutMs, what: `its own "${text}" or an Internal server error` },
+          (f) =>
+            (f.type === 'public' && f.text === text) ||
+            f.message === 'Internal server error' ||
+            isDeliveryDelayed(f),
+          { from, timeoutMs, what: `its own "${text}", DELIVERY_DELAYED or an Internal server error` },
         );
-        (answer.type === 'public' ? accepted : refused).push(text);
+        (answer.type === 'public' ? accepted : isDeliveryDelayed(answer) ? delayed : refused).push(text);
       }
     }),
   );
-  return { accepted, refused };
+  return { accepted, refused, delayed };
 }
 
 export interface Accounting {
@@ -110,6 +123,13 @@ export async function sendAll(
     }),
   );
   return texts;
+}
+
+/** The senders told DELIVERY_DELAYED after their marks (`client.mark()` per client, in order). */
+export function delayedSenders(clients: readonly ChatClient[], marks: readonly number[]): string[] {
+  return clients.flatMap((client, i) =>
+    client.matching(isDeliveryDelayed, marks[i] ?? 0).map(() => client.label),
+  );
 }
 
 /**

@@ -316,6 +316,28 @@ describe('template.yaml', () => {
       }
     });
 
+    it('watch the queue of chat events PutEvents would not take, which both functions may write to', () => {
+      const found = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', {
+        Name: 'QueueName',
+        Value: { 'Fn::GetAtt': ['UnpublishedEventsQueue', 'QueueName'] },
+      });
+      expect(found).toHaveLength(1);
+      expect(found[0]?.Properties).toMatchObject({ Statistic: 'Maximum', Threshold: 0 });
+      for (const [, fn] of functions) {
+        expect(fn.Properties?.Environment.Variables.UNPUBLISHED_EVENTS_QUEUE_URL).toEqual({
+          Ref: 'UnpublishedEventsQueue',
+        });
+        const park = statementsOf(fn).filter((statement) =>
+          asList(statement.Action).includes('sqs:SendMessage'),
+        );
+        expect(park.map((statement) => statement.Resource)).toEqual([
+          { 'Fn::GetAtt': ['UnpublishedEventsQueue', 'Arn'] },
+        ]);
+        // Loaded from the runtime on first use, not bundled (src/shared/aws-clients.ts).
+        expect(fn.Metadata?.BuildProperties.External).toContain('@aws-sdk/client-sqs');
+      }
+    });
+
     it('watch the broadcaster for failed invocations', () => {
       const found = alarmOn('AWS/Lambda', 'Errors', {
         Name: 'FunctionName',
@@ -332,7 +354,7 @@ describe('template.yaml', () => {
 
     it("notify the stack's SNS topic when they fire and when they clear", () => {
       expect(topics).toHaveLength(1);
-      expect(alarms).toHaveLength(3);
+      expect(alarms).toHaveLength(4);
       for (const alarm of alarms) {
         expect(alarm.Properties?.AlarmActions).toEqual(topics);
         expect(alarm.Properties?.OKActions).toEqual(topics);
@@ -405,6 +427,8 @@ describe('template.yaml', () => {
       'EventBusName',
       'EventDeliveryDeadLetterQueueName',
       'BroadcasterDeadLetterQueueName',
+      'UnpublishedEventsQueueName',
+      'UnpublishedEventsQueueUrl',
       'AlarmTopicArn',
     ]) {
       expect(template.Outputs[output]).toBeDefined();
