@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -18,13 +19,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { nameKeyOf } from '../../../../src/chat/rules';
 import { shardOf } from '../../../../src/chat/sharding';
 import { ulidTime } from '../../../../src/chat/ulid';
-import { lambdaContext, message, setTestEnv, wsEvent } from '../support/events';
+import { lambdaContext, message, setTestEnv, TEST_ENV, wsEvent } from '../support/events';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number }>;
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 const connections = mockClient(ApiGatewayManagementApiClient);
+const sqs = mockClient(SQSClient);
 
 let handler: Handler;
 beforeAll(async () => {
@@ -76,6 +78,7 @@ beforeEach(() => {
   dynamo.reset();
   eventBridge.reset();
   connections.reset();
+  sqs.reset();
   dynamo.on(ScanCommand).rejects(new Error('the chat must never Scan'));
   eventBridge.on(PutEventsCommand).callsFake((input) => ({
     FailedEntryCount: 0,
@@ -409,8 +412,7 @@ describe('the chat-api handler', () => {
       expectRejected('MESSAGE_TOO_LONG', 'sendPublic');
     });
 
-    it('fails the invocation (no error frame) when EventBridge rejects an entry for good', async () => {
-      givenConnection({ name: 'alice', nameKey: 'alice' });
+    const oneEntryRejected = () =>
       eventBridge.on(PutEventsCommand).resolves({
         FailedEntryCount: 1,
         Entries: [
@@ -421,8 +423,30 @@ describe('the chat-api handler', () => {
         ],
       });
 
+    it('parks an entry EventBridge would not take and tells the sender DELIVERY_DELAYED', async () => {
+      givenConnection({ name: 'alice', nameKey: 'alice' });
+      oneEntryRejected();
+      sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+
+      await invoke(message('sendPublic', { action: 'sendPublic', message: 'hi' }));
+
+      const parked = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+      expect(parked).toHaveLength(1);
+      expect(parked[0]?.QueueUrl).toBe(TEST_ENV.UNPUBLISHED_EVENTS_QUEUE_URL);
+      expect(JSON.parse(String(parked[0]?.MessageBody))).toEqual(publishedEntries()[1]);
+      expect(parked[0]?.MessageAttributes?.ErrorCode?.StringValue).toBe('MalformedDetail');
+      expect(replies()).toEqual([
+        expect.objectContaining({ type: 'error', code: 'DELIVERY_DELAYED', action: 'sendPublic' }),
+      ]);
+    });
+
+    it('fails the invocation (no error frame) when the entry cannot be parked either', async () => {
+      givenConnection({ name: 'alice', nameKey: 'alice' });
+      oneEntryRejected();
+      sqs.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
+
       await expect(invoke(message('sendPublic', { action: 'sendPublic', message: 'hi' }))).rejects.toThrow(
-        /MalformedDetail/,
+        /MalformedDetail; parking them failed too: SQS unavailable/,
       );
       expect(connections.commandCalls(PostToConnectionCommand)).toHaveLength(0);
     });
