@@ -13,14 +13,14 @@ import { tracer } from './powertools';
 
 /**
  * Every client fails a stalled call fast so it is retried (by the SDK, or by the sender) instead of
- * holding a fan-out lane until the Lambda timeout (chat-api 10 s, broadcaster 60 s). In-region
+ * holding a fan-out lane until the Lambda timeout (chat-api 10 s, broadcaster 30 s). In-region
  * calls answer in single-digit (DynamoDB) to tens of (PutEvents, PostToConnection) milliseconds, so
  * these bounds are far above a healthy call and only cut a stalled one:
  * - connect: 2 s, hundreds of TCP and TLS handshakes in the Region;
  * - request (the whole call, thrown as TimeoutError) and socket (idle during a call): 3 s for
  *   DynamoDB and PutEvents, so the SDK's 3 attempts end within about 9 s, inside chat-api's 10 s;
- *   5 s for a post, so the sender's 3 attempts end within about 15 s, a quarter of the
- *   broadcaster's 60 s. (2 s for posts was tried: on a 2-core machine at load average 30-40 the
+ *   5 s for a post, so the sender's 3 attempts end within about 15 s, half of the
+ *   broadcaster's 30 s. (2 s for posts was tried: on a 2-core machine at load average 30-40 the
  *   local gateway itself took longer, and healthy posts failed.)
  */
 export const CLIENT_TIMEOUTS = {
