@@ -1,6 +1,7 @@
 import {
   type EventBridgeClient,
   PutEventsCommand,
+  type PutEventsCommandOutput,
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
@@ -47,6 +48,15 @@ const describe = (failed: { entry: PutEventsRequestEntry; result: PutEventsResul
     errorMessage: result.ErrorMessage,
   }));
 
+/**
+ * What became of one chunk: how many of its entries will reach their audience (taken by the bus, or
+ * parked for a re-drive), and what a failed call left pending.
+ */
+interface ChunkOutcome {
+  settled: number;
+  callFailed?: { error: unknown; pending: PutEventsRequestEntry[] };
+}
+
 export class EventBridgePublisher implements ChatEventPublisher {
   readonly #maxAttempts: number;
   readonly #delay: { baseMs: number; maxMs: number };
@@ -79,15 +89,42 @@ export class EventBridgePublisher implements ChatEventPublisher {
     }
     // Chunks go out in parallel so a publish costs one round trip for up to 10 shards per call.
     const outcomes = await Promise.allSettled(chunks.map((chunk) => this.#putChunk(chunk)));
-    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failure) throw (failure as PromiseRejectedResult).reason;
+    const rejected = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (rejected) throw (rejected as PromiseRejectedResult).reason;
+    const done = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<ChunkOutcome>).value);
+    const failedCalls = done.flatMap((outcome) => (outcome.callFailed ? [outcome.callFailed] : []));
+    const [first] = failedCalls;
+    if (!first) return;
+    // Nothing reached the bus: the request fails as a whole, and a resend duplicates nothing.
+    const settled = done.reduce((sum, outcome) => sum + outcome.settled, 0);
+    if (settled === 0 || !this.#unpublished) throw first.error;
+    // Part of the batch is on the bus (another chunk, or an earlier attempt of this one): the rest is
+    // parked like entries that failed every retry. A call that failed on its way back may have been
+    // taken after all; a re-drive then repeats frames with the same ids, which clients drop.
+    const lost = failedCalls.flatMap(({ error, pending }) =>
+      pending.map((entry) => ({
+        entry,
+        result: { ErrorCode: (error as Error).name ?? 'Error', ErrorMessage: (error as Error).message },
+      })),
+    );
+    await this.#giveUp(
+      lost,
+      `PutEvents failed for ${lost.length} chat event(s): ${(first.error as Error).message}`,
+    );
   }
 
-  async #putChunk(chunk: PutEventsRequestEntry[]): Promise<void> {
+  async #putChunk(chunk: PutEventsRequestEntry[]): Promise<ChunkOutcome> {
     let pending = chunk;
+    let settled = 0;
     for (let attempt = 1; ; attempt++) {
-      const response = await this.client.send(new PutEventsCommand({ Entries: pending }));
-      if (!response.FailedEntryCount) return;
+      let response: PutEventsCommandOutput;
+      try {
+        response = await this.client.send(new PutEventsCommand({ Entries: pending }));
+      } catch (error) {
+        // The call itself failed (after the SDK's own retries): publish decides, knowing the others.
+        return { settled, callFailed: { error, pending } };
+      }
+      if (!response.FailedEntryCount) return { settled: settled + pending.length };
       const results = response.Entries ?? [];
       // Response entries are in request order; an entry with an ErrorCode failed.
       const failed = pending
@@ -95,13 +132,14 @@ export class EventBridgePublisher implements ChatEventPublisher {
         .filter(({ result }) => result.ErrorCode !== undefined);
       const permanent = failed.filter(({ result }) => !RETRYABLE_ENTRY_ERRORS.has(String(result.ErrorCode)));
       const retryable = failed.filter(({ result }) => RETRYABLE_ENTRY_ERRORS.has(String(result.ErrorCode)));
+      settled += pending.length - retryable.length;
       if (permanent.length > 0) {
         await this.#giveUp(
           permanent,
           `PutEvents rejected ${permanent.length} chat event(s): ${permanent.map((f) => f.result.ErrorCode).join(', ')}`,
         );
       }
-      if (retryable.length === 0) return;
+      if (retryable.length === 0) return { settled };
       if (attempt >= this.#maxAttempts) {
         await this.#giveUp(
           retryable,
@@ -109,7 +147,7 @@ export class EventBridgePublisher implements ChatEventPublisher {
             .map((f) => f.result.ErrorCode)
             .join(', ')}`,
         );
-        return;
+        return { settled: settled + retryable.length };
       }
       pending = retryable.map(({ entry }) => entry);
       await this.#sleep(backoffDelay(attempt, this.#delay));

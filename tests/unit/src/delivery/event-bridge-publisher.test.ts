@@ -189,6 +189,28 @@ describe('the EventBridge publisher', () => {
       expect(told).toEqual([]);
     });
 
+    it('parks the entries of a call that failed outright when others of the batch reached the bus', async () => {
+      eventBridge.on(PutEventsCommand).callsFake((input) => {
+        if (input.Entries.length === 1)
+          throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        return ok(input.Entries.length);
+      });
+
+      await parking().publish(events(11));
+
+      expect(
+        parkedMessages.map((message) => JSON.parse(JSON.parse(message.MessageBody).Detail).audience),
+      ).toEqual([{ kind: 'shard', shard: 10 }]);
+      expect(told.flat().map((event) => event.errorCode)).toEqual(['TimeoutError']);
+    });
+
+    it('fails the publish as a whole when no entry reached the bus, parking nothing', async () => {
+      eventBridge.on(PutEventsCommand).rejects(new Error('socket hang up'));
+
+      await expect(parking().publish(events(11))).rejects.toThrow('socket hang up');
+      expect(parkedMessages).toEqual([]);
+    });
+
     it('throws when the entries cannot be parked either, so the caller fails visibly', async () => {
       failFirstEntry('InternalFailure');
       queueDown = true;
