@@ -125,6 +125,8 @@ export class EventBridgePublisher implements ChatEventPublisher {
         return { settled, callFailed: { error, pending } };
       }
       if (!response.FailedEntryCount) return { settled: settled + pending.length };
+      // The bus is failing entries: let the parking sink get ready while the retries back off.
+      if (attempt === 1) this.#unpublished?.prepare?.();
       const results = response.Entries ?? [];
       // Response entries are in request order; an entry with an ErrorCode failed.
       const failed = pending

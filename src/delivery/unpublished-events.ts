@@ -15,6 +15,8 @@ export interface UnpublishedEvent {
 export interface UnpublishedEventSink {
   /** Keeps every event durably, or throws. */
   park(events: UnpublishedEvent[]): Promise<void>;
+  /** Parking may soon be needed (a first failed attempt): get ready, e.g. load a client. */
+  prepare?(): void;
 }
 
 /** The SendMessage input the queue sink needs; the SDK's SendMessageCommandInput has this shape. */
@@ -37,7 +39,12 @@ export class QueueUnpublishedEvents implements UnpublishedEventSink {
   constructor(
     private readonly queueUrl: string,
     private readonly sendMessage: (message: QueueMessage) => Promise<unknown>,
+    private readonly warmUp?: () => void,
   ) {}
+
+  prepare(): void {
+    this.warmUp?.();
+  }
 
   async park(events: UnpublishedEvent[]): Promise<void> {
     await Promise.all(

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueueUnpublishedEvents } from '../delivery/unpublished-events';
 import { tracer } from './powertools';
 
 // Clients are built once per execution environment. DynamoDB and EventBridge are traced, so every
@@ -64,21 +65,25 @@ export const createEventBridgeClient = () =>
  */
 export const createLazySqsSender = () => {
   let loaded: Promise<(message: SendMessageCommandInput) => Promise<unknown>> | undefined;
-  const load = async () => {
-    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
-    const client = tracer.captureAWSv3Client(
-      // The SDK's own endpoint (the Region's, or AWS_ENDPOINT_URL_SQS), not the queue URL's host:
-      // on AWS they are the same, and an endpoint set through the environment is honoured.
-      new SQSClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.sqs), useQueueUrlAsEndpoint: false }),
-    );
-    return (message: SendMessageCommandInput) => client.send(new SendMessageCommand(message));
-  };
-  return async (message: SendMessageCommandInput): Promise<unknown> => {
-    loaded ??= load().catch((error: unknown) => {
+  const load = () => {
+    loaded ??= (async () => {
+      const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+      const client = tracer.captureAWSv3Client(
+        // The SDK's own endpoint (the Region's, or AWS_ENDPOINT_URL_SQS), not the queue URL's host:
+        // on AWS they are the same, and an endpoint set through the environment is honoured.
+        new SQSClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.sqs), useQueueUrlAsEndpoint: false }),
+      );
+      return (message: SendMessageCommandInput) => client.send(new SendMessageCommand(message));
+    })().catch((error: unknown) => {
       loaded = undefined;
       throw error;
     });
-    return (await loaded)(message);
+    return loaded;
+  };
+  return {
+    send: async (message: SendMessageCommandInput): Promise<unknown> => (await load())(message),
+    /** Starts loading the client (during a PutEvents backoff), so parking does not wait for it. */
+    prepare: (): void => void load().catch(() => undefined),
   };
 };
 
@@ -99,4 +104,10 @@ export const createManagementApiClient = (callbackUrl: string, maxSockets: numbe
       httpsAgent: new HttpsAgent(agentOptions),
     },
   });
+};
+
+/** The queue (UnpublishedEventsQueue) where chat events PutEvents would not take are parked. */
+export const queueOfUnpublishedEvents = (queueUrl: string): QueueUnpublishedEvents => {
+  const sqs = createLazySqsSender();
+  return new QueueUnpublishedEvents(queueUrl, sqs.send, sqs.prepare);
 };

@@ -9,12 +9,11 @@ import { ChatService } from '../../chat/chat-service';
 import { FanOut, type FanOutResult } from '../../chat/fan-out';
 import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
-import { QueueUnpublishedEvents } from '../../delivery/unpublished-events';
 import {
   createDynamoDbClients,
   createEventBridgeClient,
-  createLazySqsSender,
   createManagementApiClient,
+  queueOfUnpublishedEvents,
 } from '../../shared/aws-clients';
 import { broadcasterEnvironment, loadConfig } from '../../shared/config';
 import { metrics } from '../../shared/metrics';
@@ -30,7 +29,7 @@ const chat = new ChatService({
   // A prune's "Member Left" that PutEvents would not take is parked, as chat-api's events are: failing
   // the invocation instead would not bring it back (the retry finds the connection already deleted).
   publisher: new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME, {
-    unpublished: new QueueUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL, createLazySqsSender()),
+    unpublished: queueOfUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL),
     onParked: (events) =>
       logger.error('Chat events parked for re-drive: PutEvents would not take them', {
         parked: events.length,

@@ -8,12 +8,12 @@ import { perMinute, perSecond } from '../../chat/rate-limit';
 import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
 import { ApiGatewayConnectionSender } from '../../delivery/connection-sender';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
-import { QueueUnpublishedEvents, type UnpublishedEvent } from '../../delivery/unpublished-events';
+import type { UnpublishedEvent } from '../../delivery/unpublished-events';
 import {
   createDynamoDbClients,
   createEventBridgeClient,
-  createLazySqsSender,
   createManagementApiClient,
+  queueOfUnpublishedEvents,
 } from '../../shared/aws-clients';
 import { chatApiEnvironment, loadConfig } from '../../shared/config';
 import { logger, tracer } from '../../shared/powertools';
@@ -38,7 +38,7 @@ const dynamoDb = createDynamoDbClients();
  */
 let parkedInRequest: UnpublishedEvent[] = [];
 const publisher = new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME, {
-  unpublished: new QueueUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL, createLazySqsSender()),
+  unpublished: queueOfUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL),
   onParked: (events) => {
     parkedInRequest.push(...events);
     logger.error('Chat events parked for re-drive: PutEvents would not take them', {

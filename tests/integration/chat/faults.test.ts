@@ -37,6 +37,7 @@ const faultsOff = () => {
 let stack: LocalStack;
 let aws: StackClients;
 let clients: ChatClient[];
+const chatApiFailures: string[] = [];
 
 beforeAll(async () => {
   faultsOff();
@@ -49,6 +50,14 @@ beforeAll(async () => {
     asyncRetryDelaysMs: [300, 600],
     eventRetryDelaysMs: [100, 200, 400],
     faults: shares,
+    // Why a chat-api invocation failed, for the assertions' messages.
+    log: {
+      invocation: (report) => {
+        if (report.functionLogicalId === 'ChatApiFunction' && report.outcome !== 'success') {
+          chatApiFailures.push(`${report.outcome} ${report.errorType}: ${report.errorMessage} (${report.durationMs} ms)`);
+        }
+      },
+    },
   });
   aws = stackClients(stack);
   clients = await Promise.all(NAMES.map((name) => ChatClient.connect(stack.webSocketUrl(), name)));
@@ -68,6 +77,7 @@ afterAll(async () => {
 beforeEach(() => {
   faultsOff();
   stack.resetStats();
+  chatApiFailures.length = 0;
 });
 
 /** The dead letters of the template's two DLQs, read (and hidden) with the real SQS SDK. */
@@ -187,7 +197,7 @@ describe('PutEvents answering InternalFailure for a share of entries', () => {
     const ledger = account(clients, texts);
 
     // Never a silent success, never an Internal server error: the sender is told DELIVERY_DELAYED.
-    expect(failedSenders).toEqual([]);
+    expect({ failedSenders, chatApiFailures }).toEqual({ failedSenders: [], chatApiFailures: [] });
     expect(conversation.refused).toEqual([]);
     expect(delayed.length).toBeGreaterThan(0);
     // Before the re-drive: only messages of senders told DELIVERY_DELAYED are missing anywhere,

@@ -124,14 +124,19 @@ describe('the EventBridge publisher', () => {
     const parkedMessages: QueueMessage[] = [];
     const told: UnpublishedEvent[][] = [];
     let queueDown = false;
+    let warmed = 0;
     const parking = () =>
       new EventBridgePublisher(new EventBridgeClient({}), 'chat-bus', {
         maxAttempts: 3,
         sleep: async () => {},
-        unpublished: new QueueUnpublishedEvents('https://sqs.example/q', async (message) => {
-          if (queueDown) throw new Error('SQS is down too');
-          parkedMessages.push(message);
-        }),
+        unpublished: new QueueUnpublishedEvents(
+          'https://sqs.example/q',
+          async (message) => {
+            if (queueDown) throw new Error('SQS is down too');
+            parkedMessages.push(message);
+          },
+          () => warmed++,
+        ),
         onParked: (events) => void told.push(events),
       });
     const failFirstEntry = (code: string) =>
@@ -148,6 +153,7 @@ describe('the EventBridge publisher', () => {
       parkedMessages.length = 0;
       told.length = 0;
       queueDown = false;
+      warmed = 0;
     });
 
     it('parks an entry still failing after its retries, as it was sent, and resolves', async () => {
@@ -169,6 +175,8 @@ describe('the EventBridge publisher', () => {
         ErrorMessage: { DataType: 'String', StringValue: 'InternalFailure here' },
       });
       expect(told.flat().map((event) => event.errorCode)).toEqual(['InternalFailure']);
+      // The sink was told to get ready at the first failure, not at every retry.
+      expect(warmed).toBe(1);
     });
 
     it('parks an entry EventBridge rejected outright at once, without retrying it', async () => {
@@ -187,6 +195,7 @@ describe('the EventBridge publisher', () => {
 
       expect(parkedMessages).toEqual([]);
       expect(told).toEqual([]);
+      expect(warmed).toBe(0);
     });
 
     it('parks the entries of a call that failed outright when others of the batch reached the bus', async () => {
