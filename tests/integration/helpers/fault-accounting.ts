@@ -9,7 +9,10 @@ import type { ChatClient, Frame } from './chat-client';
 export interface Conversation {
   /** Texts whose sender saw its own message come back: the chat accepted and delivered them. */
   accepted: string[];
-  /** Texts answered with API Gateway's `Internal server error` frame: refused visibly, never sent. */
+  /**
+   * Texts answered with API Gateway's `Internal server error` (or `Endpoint request timed out`)
+   * frame: refused visibly.
+   */
   refused: string[];
   /**
    * Texts answered with a DELIVERY_DELAYED error frame: part of the broadcast was parked for a
@@ -18,6 +21,13 @@ export interface Conversation {
    */
   delayed: string[];
 }
+
+/**
+ * API Gateway's own answers when the route's Lambda failed (Internal server error) or did not answer
+ * within the 29 s integration timeout (an overloaded box): visible refusals, never a silent loss.
+ */
+const isGatewayFailure = (frame: Frame): boolean =>
+  frame.message === 'Internal server error' || frame.message === 'Endpoint request timed out';
 
 export const isDeliveryDelayed = (frame: Frame): boolean =>
   frame.type === 'error' && frame.code === 'DELIVERY_DELAYED';
@@ -44,10 +54,7 @@ export async function converse(
         const from = client.mark();
         client.send({ action: 'sendPublic', message: text });
         const answer = await client.waitFor(
-          (f) =>
-            (f.type === 'public' && f.text === text) ||
-            f.message === 'Internal server error' ||
-            isDeliveryDelayed(f),
+          (f) => (f.type === 'public' && f.text === text) || isGatewayFailure(f) || isDeliveryDelayed(f),
           { from, timeoutMs, what: `its own "${text}", DELIVERY_DELAYED or an Internal server error` },
         );
         (answer.type === 'public' ? accepted : isDeliveryDelayed(answer) ? delayed : refused).push(text);
