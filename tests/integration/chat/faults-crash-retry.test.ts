@@ -129,8 +129,10 @@ function expectRetriesToDeliver(result: Awaited<ReturnType<typeof dyingBroadcast
   // events dead-lettered (if any) are those struck 3 times, never one struck once.
   expect(dead.length * 3).toBeLessThanOrEqual(faultsStruck);
   expect(stats.lambda.deadLetters).toBe(dead.length);
-  // Nothing else is lost: the only missing pairs are those of events struck on every attempt.
-  expect(ledger.lost.sort()).toEqual(pairsOf(dead, shards));
+  // Nothing else is lost: the only missing pairs are those of events struck on every attempt (and
+  // not all of theirs: an attempt may have reached some recipients before it died).
+  const deadPairs = pairsOf(dead, shards);
+  expect(ledger.lost.filter((pair) => !deadPairs.includes(pair))).toEqual([]);
   // A retry re-posts to whoever the dead attempt had reached: the documented duplicate, same id,
   // at most one extra copy per failed attempt.
   expect(ledger.idMismatch).toEqual([]);
