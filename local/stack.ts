@@ -56,7 +56,7 @@ export interface LocalStackOptions {
   maxConnectionSeconds?: number;
   /** Any other gateway limit (frame sizes, integration timeout...); AWS values by default. */
   limits?: Partial<GatewayLimits>;
-  /** Delays between a failed async invocation's retries (AWS: about 1 and 2 minutes). */
+  /** Delays between a failed async invocation's retries (default AWS's: 1 and 2 minutes). */
   asyncRetryDelaysMs?: number[];
   /** EventBridge delivery retry delays. */
   eventRetryDelaysMs?: number[];

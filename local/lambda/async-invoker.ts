@@ -2,6 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionModel } from '../template/types';
 import type { DeadLetterPayload, InvokeResult, LambdaCounters, LambdaError } from './types';
 
+/**
+ * Lambda's waits before the retries of a failed asynchronous invocation: "a one-minute wait between
+ * the first two attempts, and two minutes between the second and third attempts"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html). The local
+ * default, so that what depends on the timing (an idempotency lock left by a crashed invocation
+ * outlives a retry that comes sooner) behaves as it does on AWS; tests shorten them through
+ * `asyncRetryDelaysMs`, together with whatever they race against.
+ */
+export const AWS_ASYNC_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];
+
 export interface AsyncInvokerOptions {
   /** One attempt (LambdaService's RequestResponse path, as an Event invocation). */
   run(
@@ -10,7 +20,8 @@ export interface AsyncInvokerOptions {
     attempt: { label?: string; traceHeader?: string; requestId: string; attempt: number },
   ): Promise<InvokeResult>;
   counters: () => LambdaCounters;
-  delaysMs: number[];
+  /** Waits before the retries (the last one repeats); default AWS_ASYNC_RETRY_DELAYS_MS. */
+  delaysMs?: readonly number[];
   deadLetter?: (arn: string, payload: DeadLetterPayload) => Promise<void>;
   onLog?: (fn: FunctionModel, line: string) => void;
 }
@@ -66,7 +77,7 @@ export class AsyncInvoker {
     const requestId = randomUUID();
     const enqueued = Date.now();
     const { maximumRetryAttempts, maximumEventAgeSeconds } = fn.asyncConfig;
-    const delays = this.options.delaysMs;
+    const delays = this.options.delaysMs?.length ? this.options.delaysMs : AWS_ASYNC_RETRY_DELAYS_MS;
     let attempt = 1;
     let failures = 0;
     for (;;) {
@@ -75,7 +86,7 @@ export class AsyncInvoker {
       // Throttles are retried until the event is too old without using up retry attempts, as on AWS.
       const throttled = result.report.outcome === 'throttled';
       if (!throttled) failures += 1;
-      const delay = delays[Math.min(Math.max(failures, 1) - 1, delays.length - 1)] ?? 1000;
+      const delay = delays[Math.min(Math.max(failures, 1) - 1, delays.length - 1)] ?? 60_000;
       const tooOld = Date.now() + delay - enqueued > maximumEventAgeSeconds * 1000;
       if ((throttled || failures <= maximumRetryAttempts) && !tooOld) {
         this.options.counters().asyncRetries += 1;

@@ -1,3 +1,4 @@
+export { AWS_ASYNC_RETRY_DELAYS_MS } from './async-invoker';
 export {
   type InvocationFault,
   LambdaService,

@@ -43,8 +43,9 @@ export interface LambdaServiceOptions {
   /** Where an async invocation goes after its retries: the function's DLQ or OnFailure destination (an ARN). */
   deadLetter?: (arn: string, payload: DeadLetterPayload) => Promise<void>;
   /**
-   * Waits before the async retries. AWS waits about 1 minute, then about 2 minutes; locally the default
-   * is 1 s then 2 s so a test or a demo sees the retries happen.
+   * Waits before the async retries. Default: AWS's (1 minute, then 2 minutes; AWS_ASYNC_RETRY_DELAYS_MS),
+   * so a retry meets what a failed attempt left behind (locks, partial work) as it would on AWS. Tests
+   * shorten them, and shrink whatever they race against by the same factor.
    */
   asyncRetryDelaysMs?: number[];
   /**
@@ -149,7 +150,7 @@ export class LambdaService implements LocalService<LambdaStats> {
     this.async = new AsyncInvoker({
       run: (fn, event, attempt) => this.run(fn, event, { ...attempt, invocationType: 'Event' }),
       counters: () => this.counters,
-      delaysMs: options.asyncRetryDelaysMs?.length ? options.asyncRetryDelaysMs : [1000, 2000],
+      delaysMs: options.asyncRetryDelaysMs,
       deadLetter: options.deadLetter,
       onLog: options.onLog,
     });

@@ -10,7 +10,10 @@ export type ErrorCode =
   | 'MESSAGE_TOO_LONG'
   | 'INVALID_RECIPIENT'
   | 'RECIPIENT_NOT_FOUND'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  // Not a rejection: the request was carried out, but some of its events could not be published
+  // and wait in a queue for a re-drive (docs/protocol.md, "Delivery"). Sent by chat-api itself.
+  | 'DELIVERY_DELAYED';
 
 /**
  * A request the client got wrong. Only these become error frames; anything else is an

@@ -3,9 +3,11 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
 import { SignedHttpConnectionSender } from '../delivery/signed-http-connection-sender';
+import { QueueUnpublishedEvents } from '../delivery/unpublished-events';
 import { tracer } from './powertools';
 
 // Clients are built once per execution environment. DynamoDB and EventBridge are traced, so every
@@ -16,19 +18,20 @@ import { tracer } from './powertools';
 
 /**
  * Every client fails a stalled call fast so it is retried (by the SDK, or by the sender) instead of
- * holding a fan-out lane until the Lambda timeout (chat-api 10 s, broadcaster 60 s). In-region
+ * holding a fan-out lane until the Lambda timeout (chat-api 10 s, broadcaster 30 s). In-region
  * calls answer in single-digit (DynamoDB) to tens of (PutEvents, PostToConnection) milliseconds, so
  * these bounds are far above a healthy call and only cut a stalled one:
  * - connect: 2 s, hundreds of TCP and TLS handshakes in the Region;
  * - request (the whole call, thrown as TimeoutError) and socket (idle during a call): 3 s for
  *   DynamoDB and PutEvents, so the SDK's 3 attempts end within about 9 s, inside chat-api's 10 s;
- *   5 s for a post, so the sender's 3 attempts end within about 15 s, a quarter of the
- *   broadcaster's 60 s. (2 s for posts was tried: on a 2-core machine at load average 30-40 the
+ *   5 s for a post, so the sender's 3 attempts end within about 15 s, half of the
+ *   broadcaster's 30 s. (2 s for posts was tried: on a 2-core machine at load average 30-40 the
  *   local gateway itself took longer, and healthy posts failed.)
  */
 export const CLIENT_TIMEOUTS = {
   dynamoDb: { connectionTimeout: 2_000, requestTimeout: 3_000 },
   eventBridge: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  sqs: { connectionTimeout: 2_000, requestTimeout: 3_000 },
   managementApi: { connectionTimeout: 2_000, requestTimeout: 5_000 },
 } as const;
 
@@ -56,6 +59,37 @@ export const createDynamoDbClients = () => {
 
 export const createEventBridgeClient = () =>
   tracer.captureAWSv3Client(new EventBridgeClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.eventBridge) }));
+
+/**
+ * SendMessage for the queue that keeps chat events EventBridge would not take. Only a PutEvents
+ * outage ever calls it, so the SQS client is loaded on first use, not bundled: template.yaml lists
+ * `@aws-sdk/client-sqs` as External and Lambda's Node.js runtime provides it (as it does the
+ * credential providers). Bundled, it added 27 KB and module-init time to every cold start for a
+ * path that is almost never taken.
+ */
+export const createLazySqsSender = () => {
+  let loaded: Promise<(message: SendMessageCommandInput) => Promise<unknown>> | undefined;
+  const load = () => {
+    loaded ??= (async () => {
+      const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+      const client = tracer.captureAWSv3Client(
+        // The SDK's own endpoint (the Region's, or AWS_ENDPOINT_URL_SQS), not the queue URL's host:
+        // on AWS they are the same, and an endpoint set through the environment is honoured.
+        new SQSClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.sqs), useQueueUrlAsEndpoint: false }),
+      );
+      return (message: SendMessageCommandInput) => client.send(new SendMessageCommand(message));
+    })().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
+  };
+  return {
+    send: async (message: SendMessageCommandInput): Promise<unknown> => (await load())(message),
+    /** Starts loading the client (during a PutEvents backoff), so parking does not wait for it. */
+    prepare: (): void => void load().catch(() => undefined),
+  };
+};
 
 /**
  * The @connections client. `callbackUrl` is the stage's https endpoint. Keep-alive sockets, as
@@ -95,3 +129,8 @@ export const createConnectionSender = (
     region: identity.region,
     requestTimeoutMs: CLIENT_TIMEOUTS.managementApi.requestTimeout,
   });
+/** The queue (UnpublishedEventsQueue) where chat events PutEvents would not take are parked. */
+export const queueOfUnpublishedEvents = (queueUrl: string): QueueUnpublishedEvents => {
+  const sqs = createLazySqsSender();
+  return new QueueUnpublishedEvents(queueUrl, sqs.send, sqs.prepare);
+};

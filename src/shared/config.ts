@@ -65,6 +65,7 @@ const rateLimitEnvironment = () => ({
 export const chatApiEnvironment = environment({
   CHAT_TABLE_NAME: nonEmpty,
   EVENT_BUS_NAME: nonEmpty,
+  UNPUBLISHED_EVENTS_QUEUE_URL: httpUrl,
   CALLBACK_URL: httpUrl,
   SHARD_COUNT: positiveInt(1000),
   ...rateLimitEnvironment(),
@@ -74,6 +75,7 @@ export const broadcasterEnvironment = environment({
   CHAT_TABLE_NAME: nonEmpty,
   IDEMPOTENCY_TABLE_NAME: nonEmpty,
   EVENT_BUS_NAME: nonEmpty,
+  UNPUBLISHED_EVENTS_QUEUE_URL: httpUrl,
   CALLBACK_URL: httpUrl,
   SHARD_COUNT: positiveInt(1000),
   SEND_CONCURRENCY: positiveInt(500),

@@ -12,6 +12,7 @@ import {
   createConnectionSender,
   createDynamoDbClients,
   createEventBridgeClient,
+  queueOfUnpublishedEvents,
 } from '../../shared/aws-clients';
 import { broadcasterEnvironment, loadConfig } from '../../shared/config';
 import { metrics } from '../../shared/metrics';
@@ -22,8 +23,24 @@ import { parseChatEventEnvelope } from './chat-event-envelope';
 const config = loadConfig(broadcasterEnvironment);
 const dynamoDb = createDynamoDbClients();
 const store = new DynamoDbConnectionStore(dynamoDb.document, config.CHAT_TABLE_NAME);
-const publisher = new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME);
-const chat = new ChatService({ store, publisher, shardCount: config.SHARD_COUNT });
+const eventBridge = createEventBridgeClient();
+// The parts of a large room are published without parking: a failure fails the invocation, Lambda
+// retries it, and the parts published again carry the same idempotency keys (docs/architecture.md).
+const partsPublisher = new EventBridgePublisher(eventBridge, config.EVENT_BUS_NAME);
+const chat = new ChatService({
+  store,
+  // A prune's "Member Left" that PutEvents would not take is parked, as chat-api's events are: failing
+  // the invocation instead would not bring it back (the retry finds the connection already deleted).
+  publisher: new EventBridgePublisher(eventBridge, config.EVENT_BUS_NAME, {
+    unpublished: queueOfUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL),
+    onParked: (events) =>
+      logger.error('Chat events parked for re-drive: PutEvents would not take them', {
+        parked: events.length,
+        errorCodes: events.map((event) => event.errorCode),
+      }),
+  }),
+  shardCount: config.SHARD_COUNT,
+});
 
 // A redelivered EventBridge event has the same envelope id: the second copy returns the stored
 // result instead of posting the frames again. Records outlive every retry window (see template).
@@ -45,7 +62,7 @@ const fanOut = new FanOut({
   concurrency: config.SEND_CONCURRENCY,
   shardCount: config.SHARD_COUNT,
   split: {
-    publisher,
+    publisher: partsPublisher,
     recipientsPerDelivery: config.RECIPIENTS_PER_DELIVERY,
     maxParallelDeliveries: config.MAX_PARALLEL_DELIVERIES,
   },

@@ -7,10 +7,12 @@ import { errorFrame, type ServerFrame } from '../../chat/frames';
 import { perMinute, perSecond } from '../../chat/rate-limit';
 import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
+import type { UnpublishedEvent } from '../../delivery/unpublished-events';
 import {
   createConnectionSender,
   createDynamoDbClients,
   createEventBridgeClient,
+  queueOfUnpublishedEvents,
 } from '../../shared/aws-clients';
 import { chatApiEnvironment, loadConfig } from '../../shared/config';
 import { logger, tracer } from '../../shared/powertools';
@@ -19,9 +21,33 @@ import { bodyText, parseWebSocketEvent, type RouteKey, type WebSocketEvent } fro
 
 const config = loadConfig(chatApiEnvironment);
 const dynamoDb = createDynamoDbClients();
+
+/**
+ * The events of the running request that PutEvents would not take after every retry, parked in the
+ * unpublished-events queue instead (an environment runs one request at a time, so this is that
+ * request's). Why park rather than fail the request or ask the sender to resend
+ * (docs/architecture.md, "Delivery guarantees"): a join publishes two entries (the broadcast and
+ * the joiner's list), and one may be on the bus when the other fails; joins, renames and leaves
+ * (from $disconnect, or the broadcaster's prune) have no sender who could resend; and asking a
+ * sender to resend would need an id the sender chooses, which a connection could use to silence
+ * anyone else's message (clients drop frames by `id`). A parked event is delivered when re-driven;
+ * the sender is told (DELIVERY_DELAYED) and the queue's alarm tells an operator.
+ */
+let parkedInRequest: UnpublishedEvent[] = [];
+const publisher = new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME, {
+  unpublished: queueOfUnpublishedEvents(config.UNPUBLISHED_EVENTS_QUEUE_URL),
+  onParked: (events) => {
+    parkedInRequest.push(...events);
+    logger.error('Chat events parked for re-drive: PutEvents would not take them', {
+      parked: events.length,
+      detailTypes: events.map((event) => event.entry.DetailType),
+      errorCodes: events.map((event) => event.errorCode),
+    });
+  },
+});
 const chat = new ChatService({
   store: new DynamoDbConnectionStore(dynamoDb.document, config.CHAT_TABLE_NAME),
-  publisher: new EventBridgePublisher(createEventBridgeClient(), config.EVENT_BUS_NAME),
+  publisher,
   shardCount: config.SHARD_COUNT,
   limits: {
     public: perSecond(config.PUBLIC_MESSAGE_BURST, config.PUBLIC_MESSAGES_PER_SECOND),
@@ -81,6 +107,18 @@ const requestedAction = (event: WebSocketEvent, routeKey: string): string | unde
   }
 };
 
+/** The caller's request was carried out, but part of what it published waits for a re-drive. */
+const deliveryDelayedFrame = (action: string): ServerFrame => ({
+  type: 'error',
+  code: 'DELIVERY_DELAYED',
+  errorMessage:
+    'Delivered to part of the chat only: the rest is queued and will be delivered late. Do not send it again.',
+  action,
+});
+
+/** Routes whose caller cannot be answered: not connected yet, or gone. */
+const UNANSWERABLE: ReadonlySet<string> = new Set(['$connect', '$disconnect']);
+
 const reply = async (connectionId: string, correlationId: string, frame: ServerFrame) => {
   if ((await replies.send(connectionId, JSON.stringify(frame))) === 'gone') {
     logger.info('Caller left before its reply was delivered');
@@ -96,9 +134,14 @@ const lambdaHandler = async (rawEvent: unknown): Promise<{ statusCode: number }>
   if (!isRouteKey(routeKey)) throw new Error(`No handler for route ${routeKey}`);
 
   const request = { event, connectionId, correlationId: requestId };
+  parkedInRequest = [];
   try {
     const frame = await routes[routeKey](request);
     if (frame) await reply(connectionId, requestId, frame);
+    // Never a silent success for a message that did not reach everyone yet.
+    if (parkedInRequest.length > 0 && !UNANSWERABLE.has(routeKey)) {
+      await reply(connectionId, requestId, deliveryDelayedFrame(routeKey));
+    }
     logger.info('Request handled');
   } catch (error) {
     if (error instanceof ConnectionRecordMissingError) {

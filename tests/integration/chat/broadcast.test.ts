@@ -11,7 +11,14 @@ let audience: ChatClient[] = [];
 let sender: ChatClient;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ templatePath: 'template.yaml', port: 0, ttlSweepIntervalMs: 0 });
+  stack = await startLocalStack({
+    templatePath: 'template.yaml',
+    port: 0,
+    ttlSweepIntervalMs: 0,
+    // Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
+    // (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
+    asyncRetryDelaysMs: [1000, 2000],
+  });
   sender = await ChatClient.connect(stack.webSocketUrl(), 'sender');
   audience = await connectMany(stack.webSocketUrl(), AUDIENCE, 20);
 });

@@ -1,18 +1,16 @@
-import { createHash } from 'node:crypto';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { FAULT_SHARES, type FaultOptions } from '../../../local/faults';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { type StackClients, stackClients } from '../helpers/aws';
+import { redriveUnpublishedEvents } from '../../../scripts/lib/redrive-unpublished-events';
+import { output, type StackClients, stackClients } from '../helpers/aws';
 import { ChatClient, settle } from '../helpers/chat-client';
 import {
   account,
   converse,
-  type DeadChatEvent,
-  inProgressRecords,
+  delayedSenders,
   internalErrors,
-  pairsOf,
   queueMessages,
-  sendAll,
-  shardsOf,
 } from '../helpers/fault-accounting';
 
 // Starting the stack builds the functions; cold starts take seconds on a busy 2-core box.
@@ -39,6 +37,7 @@ const faultsOff = () => {
 let stack: LocalStack;
 let aws: StackClients;
 let clients: ChatClient[];
+const chatApiFailures: string[] = [];
 
 beforeAll(async () => {
   faultsOff();
@@ -51,6 +50,16 @@ beforeAll(async () => {
     asyncRetryDelaysMs: [300, 600],
     eventRetryDelaysMs: [100, 200, 400],
     faults: shares,
+    // Why a chat-api invocation failed, for the assertions' messages.
+    log: {
+      invocation: (report) => {
+        if (report.functionLogicalId === 'ChatApiFunction' && report.outcome !== 'success') {
+          chatApiFailures.push(
+            `${report.outcome} ${report.errorType}: ${report.errorMessage} (${report.durationMs} ms)`,
+          );
+        }
+      },
+    },
   });
   aws = stackClients(stack);
   clients = await Promise.all(NAMES.map((name) => ChatClient.connect(stack.webSocketUrl(), name)));
@@ -70,9 +79,24 @@ afterAll(async () => {
 beforeEach(() => {
   faultsOff();
   stack.resetStats();
+  chatApiFailures.length = 0;
 });
 
 /** The dead letters of the template's two DLQs, read (and hidden) with the real SQS SDK. */
+/** The chat events parked for a re-drive, read (and hidden) with the real SQS SDK. */
+const unpublished = () => queueMessages(stack, aws, 'UnpublishedEventsQueueName');
+
+/** How many parked events wait in the unpublished-events queue (visible ones; nothing is hidden). */
+const unpublishedCount = async (): Promise<number> => {
+  const { Attributes } = await aws.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: output(stack, 'UnpublishedEventsQueueUrl'),
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages);
+};
+
 const deadLetters = async () => ({
   broadcaster: await queueMessages(stack, aws, 'BroadcasterDeadLetterQueueName'),
   eventDelivery: await queueMessages(stack, aws, 'EventDeliveryDeadLetterQueueName'),
@@ -91,6 +115,7 @@ async function conversationUnderFault(fault: Partial<FaultOptions>, tag: string)
     stats: stack.stats(),
     ledger: account(clients, conversation.accepted),
     failedSenders: internalErrors(clients, marks),
+    delayed: delayedSenders(clients, marks),
   };
 }
 
@@ -147,103 +172,68 @@ describe('PutEvents answering InternalFailure for a share of entries', () => {
     );
 
     expect(stats.faults.putEventsEntriesFailed).toBeGreaterThan(0);
+    expect(failedSenders).toEqual([]);
+    expect(conversation.refused).toEqual([]);
     // An entry resent although it had been accepted would be a second event (another envelope
     // id, which idempotency cannot catch) and a second copy here.
     expect(ledger.duplicated).toEqual([]);
     expect(ledger.idMismatch).toEqual([]);
     expect(await deadLetters()).toEqual({ broadcaster: [], eventDelivery: [] });
-    if (failedSenders.length === 0) {
+    // An entry failing its 4 attempts (0.15^4 per shard entry) is parked; the test below covers it.
+    const parked = await unpublished();
+    if (parked.length === 0) {
       expect(ledger.lost).toEqual([]);
       // Each accepted entry is delivered once: resent entries are the failed ones only.
       expect(stats.eventBridge.entries - stats.eventBridge.failedEntries).toBe(stats.eventBridge.deliveries);
-    } else {
-      // An entry failing its 4 attempts (0.15^4) fails sendPublic with an Internal server error:
-      // the message (one room entry) reaches nobody and no DLQ holds it (reported, not fixed here:
-      // src/delivery belongs to another change). Only that sender's messages may be missing.
-      for (const pair of ledger.lost) expect(failedSenders).toContain(pair.split(': ')[1]?.split(' says')[0]);
     }
-    expect(conversation.accepted.length + conversation.refused.length).toBe(
-      NAMES.length * MESSAGES_PER_CLIENT,
+  });
+
+  it('parks the entries that failed every retry, tells their senders, and a re-drive delivers them to exactly the members who missed them', async () => {
+    // At 50%, an entry fails all 4 attempts 1 time in 16: with 4 shard entries per message, a good
+    // share of the 40 broadcasts reach some shards and not others.
+    const { conversation, stats, failedSenders, delayed } = await conversationUnderFault(
+      { putEventsEntryFailure: 0.5 },
+      'parked',
     );
-  });
-});
+    const texts = [...conversation.accepted, ...conversation.delayed];
+    const ledger = account(clients, texts);
+    const senderOf = (pair: string) => pair.split(': ')[1]?.split(' says')[0];
 
-/**
- * A broadcaster invocation that dies (crash or timeout) after Powertools saved its INPROGRESS
- * record leaves that record behind, locked until `in_progress_expiration`: the invocation's start
- * plus its remaining time (registerLambdaContext), i.e. the function's Timeout (60 s). Lambda's
- * async retries that come before that fail with IdempotencyAlreadyInProgressError and the event
- * goes to the Broadcaster DLQ. The local stack retries after 300 and 600 ms here (1 and 2 s by
- * default), so every event whose lock was left ends in the DLQ; on AWS the retries come about 1
- * and 3 minutes later, after the lock expired, and would deliver it (late). What is asserted is
- * today's behaviour on the local stack: every (message, recipient) pair is delivered exactly once
- * or its event is in the DLQ, nothing else is lost, and the DLQ holds exactly the locked events.
- */
-async function dyingBroadcasts(fault: Partial<FaultOptions>, tag: string) {
-  const shards = await shardsOf(stack, aws, NAMES);
-  const marks = clients.map((client) => client.mark());
-  const earlierLocks = new Set((await inProgressRecords(stack, aws)).map((lock) => lock.id));
-  Object.assign(shares, fault);
-  const texts = await sendAll(clients, 3, tag);
-  await settle(stack, clients);
-  faultsOff();
-  const stats = stack.stats();
-  const ledger = account(clients, texts);
-  const dead = await deadLetters();
-  const locks = (await inProgressRecords(stack, aws)).filter((lock) => !earlierLocks.has(lock.id));
-  return { texts, stats, ledger, dead, locks, shards, failedSenders: internalErrors(clients, marks) };
-}
+    // Never a silent success, never an Internal server error: the sender is told DELIVERY_DELAYED.
+    // The one exception is chat-api running out of its 10 s Timeout (a machine at load average 40
+    // can do that to 4 PutEvents attempts with backoff): API Gateway's Internal server error is the
+    // visible answer then, and only that request's message may be missing.
+    expect(chatApiFailures.filter((failure) => !failure.startsWith('timeout '))).toEqual([]);
+    expect(failedSenders.length).toBeLessThanOrEqual(chatApiFailures.length);
+    expect(delayed.length).toBeGreaterThan(0);
+    // Before the re-drive: only messages of senders told DELIVERY_DELAYED are missing anywhere,
+    // and nothing arrived twice.
+    expect(ledger.lost.length).toBeGreaterThan(0);
+    for (const pair of ledger.lost) expect(delayed).toContain(senderOf(pair));
+    expect(ledger.duplicated).toEqual([]);
+    // The operator sees them: one message per parked entry in the alarmed queue, none in a DLQ.
+    const queued = await unpublishedCount();
+    expect(queued).toBeGreaterThan(0);
+    expect(queued).toBe(stats.sqs.sent);
+    expect(await deadLetters()).toEqual({ broadcaster: [], eventDelivery: [] });
 
-/** Powertools' idempotency key hash of an event (md5, base64, of the JSON of its `id`). */
-const idempotencyHashOf = (eventId: string): string =>
-  createHash('md5').update(JSON.stringify(eventId)).digest('base64');
+    // The operator's re-drive (npm run redrive-events) puts them back on the bus.
+    const eventBridge = new EventBridgeClient({
+      endpoint: stack.awsEndpoint,
+      region: stack.model.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const redrive = await redriveUnpublishedEvents({
+      sqs: aws.sqs,
+      eventBridge,
+      queueUrl: output(stack, 'UnpublishedEventsQueueUrl'),
+    });
+    eventBridge.destroy();
+    await settle(stack, clients);
 
-function expectLostOnlyToTheDlq(result: Awaited<ReturnType<typeof dyingBroadcasts>>) {
-  const { ledger, dead, locks, shards, stats, failedSenders } = result;
-  // The API side is not touched by these faults: every message was published.
-  expect(failedSenders).toEqual([]);
-  expect(stats.eventBridge.failedEntries).toBe(0);
-  // Exactly the pairs of the dead-lettered events are missing; everything else arrived once.
-  expect(ledger.lost.sort()).toEqual(pairsOf(dead.broadcaster as DeadChatEvent[], shards));
-  expect(ledger.duplicated).toEqual([]);
-  expect(ledger.idMismatch).toEqual([]);
-  expect(dead.eventDelivery).toEqual([]);
-  // Every lock left is that of a dead-lettered event (an event whose every attempt died before
-  // saving its lock is dead-lettered with none).
-  expect(stats.lambda.deadLetters).toBe(dead.broadcaster.length);
-  // The broadcaster's key: a part's `detail.audience.key`, else the envelope id.
-  const deadKeys = (dead.broadcaster as DeadChatEvent[]).map((event) =>
-    idempotencyHashOf(event.detail.audience.kind === 'range' ? event.detail.audience.key : event.id),
-  );
-  for (const lock of locks) expect(deadKeys).toContain(String(lock.id).split('#')[1]);
-  for (const lock of locks) {
-    // The lock lasts the invocation's remaining time (at most the 60 s Timeout) from its start,
-    // which is `expiration` (seconds) minus the 2 h record lifetime: a later retry would proceed.
-    const startedMs = (Number(lock.expiration) - 2 * 60 * 60) * 1000;
-    const lockMs = Number(lock.in_progress_expiration) - startedMs;
-    expect(lockMs).toBeGreaterThan(50_000);
-    expect(lockMs).toBeLessThanOrEqual(61_000);
-  }
-}
-
-describe('a broadcaster environment killed in the middle of a fan-out', () => {
-  it('delivers every message to every member exactly once, except the events its lock sends to the DLQ', async () => {
-    const result = await dyingBroadcasts({ lambdaCrash: 0.25, lambdaFaultAfterMs: 40 }, 'crash');
-
-    expect(result.stats.faults.lambdaCrashes).toBeGreaterThan(0);
-    expectLostOnlyToTheDlq(result);
-  });
-});
-
-describe('a broadcaster invocation timing out (Sandbox.Timedout)', () => {
-  it('delivers every message to every member exactly once, except the events its lock sends to the DLQ', async () => {
-    const result = await dyingBroadcasts({ lambdaTimeout: 0.25, lambdaFaultAfterMs: 40 }, 'timeout');
-
-    expect(result.stats.faults.lambdaTimeouts).toBeGreaterThan(0);
-    // The injector counts its decisions; an invocation that finished before the fault's moment
-    // did not time out.
-    expect(result.stats.lambda.timeouts).toBeGreaterThan(0);
-    expect(result.stats.lambda.timeouts).toBeLessThanOrEqual(result.stats.faults.lambdaTimeouts);
-    expectLostOnlyToTheDlq(result);
+    expect(redrive).toEqual({ redriven: queued, failed: [] });
+    expect(texts.length + conversation.refused.length).toBe(NAMES.length * MESSAGES_PER_CLIENT);
+    expect(account(clients, texts)).toEqual(exactlyOnce);
+    expect(await unpublishedCount()).toBe(0);
   });
 });

@@ -16,6 +16,9 @@ beforeAll(async () => {
     templatePath: 'template.yaml',
     port: 0,
     ttlSweepIntervalMs: 0,
+    // Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
+    // (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
+    asyncRetryDelaysMs: [1000, 2000],
     // The rate limits at their template defaults; one shard keeps each accepted message one invocation.
     parameterOverrides: { ShardCount: '1' },
   });

@@ -13,7 +13,14 @@ let shardCount: number;
 const open: ChatClient[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ templatePath: 'template.yaml', port: 0, ttlSweepIntervalMs: 0 });
+  stack = await startLocalStack({
+    templatePath: 'template.yaml',
+    port: 0,
+    ttlSweepIntervalMs: 0,
+    // Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
+    // (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
+    asyncRetryDelaysMs: [1000, 2000],
+  });
   aws = stackClients(stack);
   chatTable = output(stack, 'ChatTableName');
   shardCount = Number(

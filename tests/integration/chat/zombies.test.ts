@@ -20,6 +20,9 @@ beforeAll(async () => {
     templatePath: 'template.yaml',
     port: 0,
     ttlSweepIntervalMs: 0,
+    // Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
+    // (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
+    asyncRetryDelaysMs: [1000, 2000],
     // About joins during a busy conversation, not the rate limits; two shards keep the load modest.
     parameterOverrides: { PublicMessageBurst: '1000', PublicMessagesPerSecond: '1000', ShardCount: '2' },
   });

@@ -11,9 +11,28 @@ import type { ChatClient, Frame } from './chat-client';
 export interface Conversation {
   /** Texts whose sender saw its own message come back: the chat accepted and delivered them. */
   accepted: string[];
-  /** Texts answered with API Gateway's `Internal server error` frame: refused visibly, never sent. */
+  /**
+   * Texts answered with API Gateway's `Internal server error` (or `Endpoint request timed out`)
+   * frame: refused visibly.
+   */
   refused: string[];
+  /**
+   * Texts answered with a DELIVERY_DELAYED error frame: part of the broadcast was parked for a
+   * re-drive. (That frame can also come after the sender's own copy, and then answers the sender's
+   * next text: count delayed senders, not texts.)
+   */
+  delayed: string[];
 }
+
+/**
+ * API Gateway's own answers when the route's Lambda failed (Internal server error) or did not answer
+ * within the 29 s integration timeout (an overloaded box): visible refusals, never a silent loss.
+ */
+const isGatewayFailure = (frame: Frame): boolean =>
+  frame.message === 'Internal server error' || frame.message === 'Endpoint request timed out';
+
+export const isDeliveryDelayed = (frame: Frame): boolean =>
+  frame.type === 'error' && frame.code === 'DELIVERY_DELAYED';
 
 /**
  * Every client sends `perClient` public messages, one after the other: each waits for its own copy
@@ -29,6 +48,7 @@ export async function converse(
 ): Promise<Conversation> {
   const accepted: string[] = [];
   const refused: string[] = [];
+  const delayed: string[] = [];
   await Promise.all(
     clients.map(async (client) => {
       for (let n = 1; n <= perClient; n++) {
@@ -36,14 +56,14 @@ export async function converse(
         const from = client.mark();
         client.send({ action: 'sendPublic', message: text });
         const answer = await client.waitFor(
-          (f) => (f.type === 'public' && f.text === text) || f.message === 'Internal server error',
-          { from, timeoutMs, what: `its own "${text}" or an Internal server error` },
+          (f) => (f.type === 'public' && f.text === text) || isGatewayFailure(f) || isDeliveryDelayed(f),
+          { from, timeoutMs, what: `its own "${text}", DELIVERY_DELAYED or an Internal server error` },
         );
-        (answer.type === 'public' ? accepted : refused).push(text);
+        (answer.type === 'public' ? accepted : isDeliveryDelayed(answer) ? delayed : refused).push(text);
       }
     }),
   );
-  return { accepted, refused };
+  return { accepted, refused, delayed };
 }
 
 export interface Accounting {
@@ -112,6 +132,13 @@ export async function sendAll(
     }),
   );
   return texts;
+}
+
+/** The senders told DELIVERY_DELAYED after their marks (`client.mark()` per client, in order). */
+export function delayedSenders(clients: readonly ChatClient[], marks: readonly number[]): string[] {
+  return clients.flatMap((client, i) =>
+    client.matching(isDeliveryDelayed, marks[i] ?? 0).map(() => client.label),
+  );
 }
 
 /**

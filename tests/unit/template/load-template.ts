@@ -15,7 +15,10 @@ export type Resource = {
   DependsOn?: string | string[];
 };
 export interface Template {
-  Parameters: Record<string, { Default?: unknown; AllowedPattern?: string }>;
+  Parameters: Record<
+    string,
+    { Default?: unknown; AllowedPattern?: string; MinValue?: number; MaxValue?: number }
+  >;
   Conditions: Record<string, Node>;
   Globals: { Function: Record<string, Node> };
   Resources: Record<string, Resource>;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { AWS_ASYNC_RETRY_DELAYS_MS } from '../../../local/lambda/async-invoker';
 import { Resolver } from '../../../local/template/intrinsics';
 import type { TemplateValue } from '../../../local/template/parse-template';
 import { CHAT_EVENT_SOURCE, DETAIL_TYPES } from '../../../src/chat/chat-events';
@@ -262,6 +263,17 @@ describe('template.yaml', () => {
       });
       expect(broadcaster?.EventInvokeConfig.MaximumRetryAttempts).toBeGreaterThan(0);
     });
+
+    it("let a crashed broadcaster's idempotency lock expire well before Lambda's first retry", () => {
+      // The INPROGRESS lock lasts up to the Timeout; Lambda retries 60 s after a failure
+      // (AWS_ASYNC_RETRY_DELAYS_MS). Whatever the parameter is set to, a third of a minute is left.
+      const timeout = resource('BroadcasterFunction').Properties?.Timeout;
+      expect(timeout).toEqual({ Ref: 'BroadcasterTimeoutSeconds' });
+      const parameter = template.Parameters.BroadcasterTimeoutSeconds;
+      const firstRetryMs = AWS_ASYNC_RETRY_DELAYS_MS[0] ?? 0;
+      expect(Number(parameter?.MaxValue) * 1000).toBeLessThanOrEqual(firstRetryMs - 20_000);
+      expect(Number(parameter?.Default)).toBeLessThanOrEqual(Number(parameter?.MaxValue));
+    });
   });
 
   describe('the alarms', () => {
@@ -304,6 +316,28 @@ describe('template.yaml', () => {
       }
     });
 
+    it('watch the queue of chat events PutEvents would not take, which both functions may write to', () => {
+      const found = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', {
+        Name: 'QueueName',
+        Value: { 'Fn::GetAtt': ['UnpublishedEventsQueue', 'QueueName'] },
+      });
+      expect(found).toHaveLength(1);
+      expect(found[0]?.Properties).toMatchObject({ Statistic: 'Maximum', Threshold: 0 });
+      for (const [, fn] of functions) {
+        expect(fn.Properties?.Environment.Variables.UNPUBLISHED_EVENTS_QUEUE_URL).toEqual({
+          Ref: 'UnpublishedEventsQueue',
+        });
+        const park = statementsOf(fn).filter((statement) =>
+          asList(statement.Action).includes('sqs:SendMessage'),
+        );
+        expect(park.map((statement) => statement.Resource)).toEqual([
+          { 'Fn::GetAtt': ['UnpublishedEventsQueue', 'Arn'] },
+        ]);
+        // Loaded from the runtime on first use, not bundled (src/shared/aws-clients.ts).
+        expect(fn.Metadata?.BuildProperties.External).toContain('@aws-sdk/client-sqs');
+      }
+    });
+
     it('watch the broadcaster for failed invocations', () => {
       const found = alarmOn('AWS/Lambda', 'Errors', {
         Name: 'FunctionName',
@@ -320,7 +354,7 @@ describe('template.yaml', () => {
 
     it("notify the stack's SNS topic when they fire and when they clear", () => {
       expect(topics).toHaveLength(1);
-      expect(alarms).toHaveLength(3);
+      expect(alarms).toHaveLength(4);
       for (const alarm of alarms) {
         expect(alarm.Properties?.AlarmActions).toEqual(topics);
         expect(alarm.Properties?.OKActions).toEqual(topics);
@@ -393,6 +427,8 @@ describe('template.yaml', () => {
       'EventBusName',
       'EventDeliveryDeadLetterQueueName',
       'BroadcasterDeadLetterQueueName',
+      'UnpublishedEventsQueueName',
+      'UnpublishedEventsQueueUrl',
       'AlarmTopicArn',
     ]) {
       expect(template.Outputs[output]).toBeDefined();

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -19,7 +20,7 @@ import { nameKeyOf } from '../../../../src/chat/rules';
 import { shardOf } from '../../../../src/chat/sharding';
 import { ulidTime } from '../../../../src/chat/ulid';
 import { indexesCaughtUp } from '../../../support/caught-up-indexes';
-import { lambdaContext, message, setTestEnv, wsEvent } from '../support/events';
+import { lambdaContext, message, setTestEnv, TEST_ENV, wsEvent } from '../support/events';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number }>;
 
@@ -30,6 +31,7 @@ const connections = mockClient(ApiGatewayManagementApiClient);
 jest.mock('../../../../src/shared/aws-clients', () =>
   jest.requireActual('../support/sdk-connection-sender').awsClientsWithSdkSender(),
 );
+const sqs = mockClient(SQSClient);
 
 let handler: Handler;
 beforeAll(async () => {
@@ -82,6 +84,7 @@ beforeEach(() => {
   indexesCaughtUp(dynamo);
   eventBridge.reset();
   connections.reset();
+  sqs.reset();
   dynamo.on(ScanCommand).rejects(new Error('the chat must never Scan'));
   eventBridge.on(PutEventsCommand).callsFake((input) => ({
     FailedEntryCount: 0,
@@ -414,15 +417,36 @@ describe('the chat-api handler', () => {
       expectRejected('MESSAGE_TOO_LONG', 'sendPublic');
     });
 
-    it('fails the invocation (no error frame) when EventBridge rejects an entry for good', async () => {
-      givenConnection({ name: 'alice', nameKey: 'alice' });
+    const oneEntryRejected = () =>
       eventBridge.on(PutEventsCommand).resolves({
         FailedEntryCount: 1,
         Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'bad' }],
       });
 
+    it('parks an entry EventBridge would not take and tells the sender DELIVERY_DELAYED', async () => {
+      givenConnection({ name: 'alice', nameKey: 'alice' });
+      oneEntryRejected();
+      sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+
+      await invoke(message('sendPublic', { action: 'sendPublic', message: 'hi' }));
+
+      const parked = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+      expect(parked).toHaveLength(1);
+      expect(parked[0]?.QueueUrl).toBe(TEST_ENV.UNPUBLISHED_EVENTS_QUEUE_URL);
+      expect(JSON.parse(String(parked[0]?.MessageBody))).toEqual(publishedEntries()[0]);
+      expect(parked[0]?.MessageAttributes?.ErrorCode?.StringValue).toBe('MalformedDetail');
+      expect(replies()).toEqual([
+        expect.objectContaining({ type: 'error', code: 'DELIVERY_DELAYED', action: 'sendPublic' }),
+      ]);
+    });
+
+    it('fails the invocation (no error frame) when the entry cannot be parked either', async () => {
+      givenConnection({ name: 'alice', nameKey: 'alice' });
+      oneEntryRejected();
+      sqs.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
+
       await expect(invoke(message('sendPublic', { action: 'sendPublic', message: 'hi' }))).rejects.toThrow(
-        /MalformedDetail/,
+        /MalformedDetail; parking them failed too: SQS unavailable/,
       );
       expect(connections.commandCalls(PostToConnectionCommand)).toHaveLength(0);
     });

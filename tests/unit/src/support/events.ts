@@ -4,6 +4,7 @@ export const TEST_ENV = {
   CHAT_TABLE_NAME: 'chat-table',
   IDEMPOTENCY_TABLE_NAME: 'idempotency-table',
   EVENT_BUS_NAME: 'chat-bus',
+  UNPUBLISHED_EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/unpublished-events',
   CALLBACK_URL: 'https://g2i23lrnus.execute-api.us-east-1.amazonaws.com/production',
   SHARD_COUNT: '4',
   SEND_CONCURRENCY: '8',
