@@ -88,7 +88,7 @@ beforeEach(() => {
   reports.length = 0;
 });
 
-/** Powertools' idempotency key hash of an event (md5, base64, of the JSON of its `id`). */
+/** Powertools' idempotency key hash (md5, base64, of the JSON of the key's value). */
 const idempotencyHashOf = (eventId: string): string =>
   createHash('md5').update(JSON.stringify(eventId)).digest('base64');
 
@@ -139,7 +139,10 @@ function expectRetriesToDeliver(result: Awaited<ReturnType<typeof dyingBroadcast
   for (const { copies } of ledger.duplicated) expect(copies).toBeLessThanOrEqual(3);
   expect(eventDelivery).toEqual([]);
   // A lock still held belongs to a dead-lettered event (its last attempt died holding it).
-  const deadKeys = dead.map((event) => idempotencyHashOf(event.id));
+  // The broadcaster's key: a part's `detail.audience.key`, else the envelope id.
+  const deadKeys = dead.map((event) =>
+    idempotencyHashOf(event.detail.audience.kind === 'range' ? event.detail.audience.key : event.id),
+  );
   for (const lock of locks) expect(deadKeys).toContain(String(lock.id).split('#')[1]);
   for (const lock of locks) {
     // The lock lasts the invocation's remaining time from its start: at most the Timeout, which is
