@@ -45,6 +45,9 @@ beforeAll(async () => {
     templatePath: 'template.yaml',
     port: 0,
     ttlSweepIntervalMs: 0,
+    // About faults, not the rate limits: each client sends 8 messages per test as fast as its own
+    // echoes come back, which the default burst of 10 (2/s) refuses once delivery is quick.
+    parameterOverrides: { PublicMessageBurst: '1000', PublicMessagesPerSecond: '1000' },
     // Every post takes a while, so a Lambda fault some ms into the handler lands mid fan-out.
     callbackLatencyMs: 20,
     asyncRetryDelaysMs: [300, 600],
