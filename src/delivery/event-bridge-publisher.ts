@@ -29,8 +29,9 @@ export interface EventBridgePublisherOptions {
   /**
    * Where entries go that EventBridge would not take (retries exhausted, or rejected outright).
    * Without one, such entries make `publish` throw. With one, they are parked there and `publish`
-   * resolves: a broadcast is one entry per shard, so by then the other shards' entries are on the
-   * bus and being delivered, and throwing would not undo that, only lose the rest.
+   * resolves: the other entries of the call (a join's announcement and the joiner's list) may be on
+   * the bus and being delivered by then, throwing would not undo that, only lose the rest; and a
+   * leave has nobody who could resend it.
    */
   unpublished?: UnpublishedEventSink;
   /** Told of every batch of parked events, after it is parked (to tell the caller, and log it). */

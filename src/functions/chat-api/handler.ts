@@ -112,7 +112,7 @@ const deliveryDelayedFrame = (action: string): ServerFrame => ({
   type: 'error',
   code: 'DELIVERY_DELAYED',
   errorMessage:
-    'Delivered to part of the chat only: the rest is queued and will be delivered late. Do not send it again.',
+    'Not delivered to everyone yet: it is queued and will be delivered late. Do not send it again.',
   action,
 });
 
