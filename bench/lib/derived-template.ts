@@ -60,7 +60,8 @@ export function writeDerivedTemplate(templatePath: string, naiveDir: string): De
   naive.setIn(['Properties', 'CodeUri'], path.resolve(naiveDir));
   naive.setIn(['Properties', 'Handler'], 'handler.handler');
   // Lambda's maximum: the naive design has to post to every connection inside one invocation.
-  naive.setIn(['Properties', 'Timeout'], 900);
+  // A new node: setting the value of the copied one would keep its tag (`!Ref BroadcasterTimeoutSeconds`).
+  naive.setIn(['Properties', 'Timeout'], doc.createNode(900));
   if (naive.getIn(['Metadata', 'BuildProperties'])) {
     naive.setIn(['Metadata', 'BuildProperties', 'EntryPoints'], doc.createNode(['handler.ts']));
   }
