@@ -74,12 +74,17 @@ export function writeDerivedTemplate(templatePath: string, naiveDir: string): De
 }
 
 /**
- * The template's delivery settings, for the projection: `ShardCount` (parallel deliveries) and
- * `SendConcurrency` (posts in flight per delivery), each undefined when the template lacks it.
+ * The template's delivery settings, for the projection: `SendConcurrency` (posts in flight per
+ * delivery), `RecipientsPerDelivery` and `MaxParallelDeliveries` (how an audience is split),
+ * `BroadcasterTimeoutSeconds`, and `ShardCount` (the parallel deliveries of templates from before
+ * audience-sized sharding); each undefined when the template lacks it.
  */
 export function readDeliveryParameters(templatePath: string): {
   shardCount?: number;
   sendConcurrency?: number;
+  recipientsPerDelivery?: number;
+  maxParallelDeliveries?: number;
+  deliveryTimeoutMs?: number;
 } {
   const doc = parseDocument(readFileSync(templatePath, 'utf8'));
   const num = (name: string) => {
@@ -88,8 +93,14 @@ export function readDeliveryParameters(templatePath: string): {
   };
   const shardCount = num('ShardCount');
   const sendConcurrency = num('SendConcurrency');
+  const recipientsPerDelivery = num('RecipientsPerDelivery');
+  const maxParallelDeliveries = num('MaxParallelDeliveries');
+  const timeoutSeconds = num('BroadcasterTimeoutSeconds');
   return {
     ...(shardCount !== undefined ? { shardCount } : {}),
     ...(sendConcurrency !== undefined ? { sendConcurrency } : {}),
+    ...(recipientsPerDelivery !== undefined ? { recipientsPerDelivery } : {}),
+    ...(maxParallelDeliveries !== undefined ? { maxParallelDeliveries } : {}),
+    ...(timeoutSeconds !== undefined ? { deliveryTimeoutMs: timeoutSeconds * 1000 } : {}),
   };
 }

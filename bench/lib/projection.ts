@@ -126,8 +126,19 @@ export interface DesignMeasurement {
   parallelDeliveries: number[];
   /** The design cannot run more deliveries than it has (the naive baseline is one invocation). */
   fixed?: boolean;
+  /**
+   * The deliveries the design itself runs for an audience (audience-sized sharding: one per
+   * RecipientsPerDelivery, at most MaxParallelDeliveries); projected besides `parallelDeliveries`.
+   */
+  splitsInto?: { recipientsPerDelivery: number; maxParallelDeliveries: number };
   timeoutMs?: number;
 }
+
+/** The invocations audience-sized sharding splits `recipients` into (src/chat/sharding.ts). */
+export const deliveriesFor = (
+  recipients: number,
+  split: { recipientsPerDelivery: number; maxParallelDeliveries: number },
+): number => Math.min(Math.ceil(recipients / split.recipientsPerDelivery), split.maxParallelDeliveries);
 
 /**
  * Every (recipients, design, parallel deliveries) row of the printed projection: each design at the
@@ -153,7 +164,11 @@ export function projectAll(
         },
         a,
       );
-      const counts = [...d.parallelDeliveries, ...(d.fixed ? [] : [probe.deliveriesToReachThrottle])]
+      const counts = [
+        ...d.parallelDeliveries,
+        ...(d.splitsInto ? [deliveriesFor(n, d.splitsInto)] : []),
+        ...(d.fixed ? [] : [probe.deliveriesToReachThrottle]),
+      ]
         .map((p) => Math.min(p, n))
         .sort((x, y) => x - y);
       for (const p of [...new Set(counts)]) {
@@ -200,6 +215,11 @@ export interface ProjectionSource {
   /** The template's ShardCount and SendConcurrency defaults (undefined when the template has none). */
   shardCount?: number;
   sendConcurrency?: number;
+  /** RecipientsPerDelivery and MaxParallelDeliveries: the audience-sized split, when the template has it. */
+  recipientsPerDelivery?: number;
+  maxParallelDeliveries?: number;
+  /** The broadcaster's Timeout (BroadcasterTimeoutSeconds), in ms. */
+  deliveryTimeoutMs?: number;
 }
 
 export interface ProjectionResult {
@@ -229,7 +249,20 @@ export function projectionFrom(
       design: 'pipeline',
       cpuPerPostMs: point.medianBroadcasterCpuPerFrameMs,
       sendConcurrency: source.sendConcurrency ?? FALLBACK_SEND_CONCURRENCY,
-      parallelDeliveries: source.shardCount !== undefined ? [source.shardCount] : [],
+      // With audience-sized sharding the deliveries follow the audience, not ShardCount.
+      parallelDeliveries:
+        source.recipientsPerDelivery === undefined && source.shardCount !== undefined
+          ? [source.shardCount]
+          : [],
+      ...(source.recipientsPerDelivery !== undefined
+        ? {
+            splitsInto: {
+              recipientsPerDelivery: source.recipientsPerDelivery,
+              maxParallelDeliveries: source.maxParallelDeliveries ?? Number.POSITIVE_INFINITY,
+            },
+          }
+        : {}),
+      ...(source.deliveryTimeoutMs !== undefined ? { timeoutMs: source.deliveryTimeoutMs } : {}),
     },
   ];
   if (point.medianNaiveCpuPerFrameMs > 0) {

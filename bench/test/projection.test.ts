@@ -1,6 +1,7 @@
 // The projection to Lambda: a model on paper, checked here against hand-worked numbers.
 import {
   DEFAULT_ASSUMPTIONS,
+  deliveriesFor,
   describeAssumptions,
   project,
   projectAll,
@@ -153,6 +154,26 @@ describe('describeAssumptions', () => {
 });
 
 describe('projectionFrom', () => {
+  it('splits the pipeline as audience-sized sharding does, within the broadcaster timeout', () => {
+    const r = projectionFrom({
+      points: [{ connections: 10000, medianBroadcasterCpuPerFrameMs: 0.55, medianNaiveCpuPerFrameMs: 0.6 }],
+      shardCount: 1,
+      sendConcurrency: 32,
+      recipientsPerDelivery: 2000,
+      maxParallelDeliveries: 100,
+      deliveryTimeoutMs: 30_000,
+    });
+    const pipeline = (n: number) =>
+      r?.rows.filter((p) => p.recipients === n && p.design === 'pipeline').map((p) => p.parallelDeliveries);
+    // 10,000 / 2,000 = 5 parts; 100,000 / 2,000 = 50 (under the cap of 100); plus the throttle's count.
+    expect(pipeline(10_000)).toContain(5);
+    expect(pipeline(100_000)).toContain(50);
+    expect(pipeline(100_000)).not.toContain(1);
+    const at50 = r?.rows.find((p) => p.recipients === 100_000 && p.parallelDeliveries === 50);
+    expect(at50?.exceedsTimeout).toBe(false);
+    expect(deliveriesFor(100_000, { recipientsPerDelivery: 2000, maxParallelDeliveries: 10 })).toBe(10);
+  });
+
   it("takes the CPU per post of the largest fan-out and the template's shard count and concurrency", () => {
     const r = projectionFrom({
       points: [
