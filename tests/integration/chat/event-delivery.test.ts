@@ -1,28 +1,12 @@
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { ChatClient, type Frame, settle } from '../helpers/chat-client';
+import { type ChatClient, type Frame, settle } from '../helpers/chat-client';
+import { useChatStack } from '../helpers/chat-stack';
 import { listOf, timesShown } from '../helpers/screen';
 
 // The chat on a local stack whose EventBridge delivers a share of events twice (at least once) and
 // in no particular order (each delivery waits a random jitter), as AWS may.
 jest.setTimeout(120_000);
 
-let stack: LocalStack;
-const open: ChatClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    templatePath: 'template.yaml',
-    port: 0,
-    asyncRetryDelaysMs: [200, 400],
-    ttlSweepIntervalMs: 0,
-    quirks: { eventDuplicateShare: 0.5, eventJitterMs: 300 },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  for (const client of open) client.ws.terminate();
-});
+const chat = useChatStack({ quirks: { eventDuplicateShare: 0.5, eventJitterMs: 300 } });
 
 /** Frames of a message (public or private) with this text, as they arrived: 1 is exactly once. */
 const framesWithText = (frames: readonly Frame[], text: string) =>
@@ -33,12 +17,10 @@ describe('the chat with at-least-once, unordered EventBridge deliveries', () => 
     const names = ['ann', 'bob', 'cat'];
     const clients: ChatClient[] = [];
     for (const name of names) {
-      const client = await ChatClient.connect(stack.webSocketUrl(), name);
-      open.push(client);
-      expect(await client.setName(name)).toEqual({ type: 'name', name });
+      const client = await chat.member(name);
       clients.push(client);
     }
-    await settle(stack, clients);
+    await settle(chat.stack, clients);
     const texts: string[] = [];
     clients.forEach((client, i) => {
       for (let n = 1; n <= 3; n++) {
@@ -48,9 +30,9 @@ describe('the chat with at-least-once, unordered EventBridge deliveries', () => 
       }
     });
     (clients[0] as ChatClient).send({ action: 'sendPrivate', to: 'cat', message: 'psst cat' });
-    await settle(stack, clients);
+    await settle(chat.stack, clients);
 
-    expect(stack.stats().eventBridge.duplicated).toBeGreaterThan(0);
+    expect(chat.stack.stats().eventBridge.duplicated).toBeGreaterThan(0);
     for (const client of clients) {
       expect(listOf(client.frames)).toEqual(names);
       for (const text of texts) {
@@ -67,7 +49,7 @@ describe('the chat with at-least-once, unordered EventBridge deliveries', () => 
     const [ann, bob, cat] = clients as [ChatClient, ChatClient, ChatClient];
     await cat.close();
     expect(await bob.setName('bobby')).toEqual({ type: 'name', name: 'bobby' });
-    await settle(stack, [ann, bob]);
+    await settle(chat.stack, [ann, bob]);
     for (const client of [ann, bob]) {
       expect(listOf(client.frames)).toEqual(['ann', 'bobby']);
       expect(framesWithText(client.frames, 'cat has left the chat')).toBe(1);

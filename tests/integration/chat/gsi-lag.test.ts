@@ -1,5 +1,5 @@
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { ChatClient, settle } from '../helpers/chat-client';
+import { type ChatClient, settle } from '../helpers/chat-client';
+import { useChatStack } from '../helpers/chat-stack';
 import { listOf, timesShown } from '../helpers/screen';
 
 // The chat on a local stack whose global secondary indexes lag as AWS's may (eventually
@@ -9,23 +9,7 @@ jest.setTimeout(120_000);
 // Longer than a join takes here, so every join and message below meets indexes that have not
 // caught up yet. On AWS the lag is usually well under a second; a slow replication is longer.
 const LAG_MS = 1_500;
-let stack: LocalStack;
-const open: ChatClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    templatePath: 'template.yaml',
-    port: 0,
-    asyncRetryDelaysMs: [200, 400],
-    ttlSweepIntervalMs: 0,
-    quirks: { gsiLagMs: LAG_MS },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  for (const client of open) client.ws.terminate();
-});
+const chat = useChatStack({ quirks: { gsiLagMs: LAG_MS } });
 
 const sorted = (names: Iterable<string>) => [...names].sort();
 
@@ -34,14 +18,12 @@ describe('the chat with lagging global secondary indexes', () => {
     const names = ['ann', 'bob', 'cat'];
     const clients: ChatClient[] = [];
     for (const name of names) {
-      const client = await ChatClient.connect(stack.webSocketUrl(), name);
-      open.push(client);
-      expect(await client.setName(name)).toEqual({ type: 'name', name });
+      const client = await chat.member(name);
       clients.push(client);
       // As soon as it has its name: its own connection is younger than the lag.
       client.send({ action: 'sendPublic', message: `hello from ${name}` });
     }
-    await settle(stack, clients);
+    await settle(chat.stack, clients);
 
     clients.forEach((client, i) => {
       expect(listOf(client.frames)).toEqual(sorted(names));
@@ -65,7 +47,7 @@ describe('the chat with lagging global secondary indexes', () => {
     expect(await (clients[2] as ChatClient).setName('cathy')).toEqual({ type: 'name', name: 'cathy' });
     (clients[0] as ChatClient).send({ action: 'sendPublic', message: 'still here' });
     const stayed = clients.filter((client) => client !== leaving);
-    await settle(stack, stayed);
+    await settle(chat.stack, stayed);
     for (const client of stayed) {
       expect(listOf(client.frames)).toEqual(['ann', 'cathy']);
       expect(timesShown(client.frames, 'still here')).toBe(1);

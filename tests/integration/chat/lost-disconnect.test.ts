@@ -1,6 +1,6 @@
-import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { CONNECT_WINDOW_MS } from '../../../src/chat/chat-service';
-import { ChatClient, settle } from '../helpers/chat-client';
+import { settle } from '../helpers/chat-client';
+import { useChatStack } from '../helpers/chat-stack';
 import { listOf, timesShown } from '../helpers/screen';
 
 // The chat on a local stack where API Gateway never runs $disconnect for a dropped socket (its
@@ -9,30 +9,9 @@ import { listOf, timesShown } from '../helpers/screen';
 // everyone is told it left.
 jest.setTimeout(120_000);
 
-let stack: LocalStack;
-const open: ChatClient[] = [];
+const chat = useChatStack({ quirks: { lostDisconnectShare: 1 } });
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    templatePath: 'template.yaml',
-    port: 0,
-    asyncRetryDelaysMs: [200, 400],
-    ttlSweepIntervalMs: 0,
-    quirks: { lostDisconnectShare: 1 },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  for (const client of open) client.ws.terminate();
-});
-
-async function member(name: string): Promise<ChatClient> {
-  const client = await ChatClient.connect(stack.webSocketUrl(), name);
-  open.push(client);
-  expect(await client.setName(name)).toEqual({ type: 'name', name });
-  return client;
-}
+const member = (name: string) => chat.member(name);
 
 describe('the chat when $disconnect is lost', () => {
   it('keeps a ghost listed until the next broadcast meets its GoneException, then announces it left once', async () => {
@@ -41,7 +20,7 @@ describe('the chat when $disconnect is lost', () => {
     const ann = await member('ann');
     const bob = await member('bob');
     ann.send({ action: 'sendPublic', message: 'hi bob' });
-    await settle(stack, [ghost, ann, bob]);
+    await settle(chat.stack, [ghost, ann, bob]);
     for (const client of [ghost, ann, bob]) {
       expect(listOf(client.frames)).toEqual(['ann', 'bob', 'ghost']);
       expect(timesShown(client.frames, 'hi bob')).toBe(1);
@@ -53,13 +32,13 @@ describe('the chat when $disconnect is lost', () => {
       setTimeout(resolve, ghostConnectedAt + CONNECT_WINDOW_MS + 1_000 - Date.now()),
     );
     await ghost.close();
-    await settle(stack, [ann, bob]);
-    expect(stack.stats().gateway.disconnectsLost).toBe(1);
+    await settle(chat.stack, [ann, bob]);
+    expect(chat.stack.stats().gateway.disconnectsLost).toBe(1);
     // No $disconnect ran: nobody was told, and the ghost is still listed.
     for (const client of [ann, bob]) expect(listOf(client.frames)).toEqual(['ann', 'bob', 'ghost']);
 
     bob.send({ action: 'sendPublic', message: 'anyone there?' });
-    await settle(stack, [ann, bob]);
+    await settle(chat.stack, [ann, bob]);
     for (const client of [ann, bob]) {
       expect(timesShown(client.frames, 'anyone there?')).toBe(1);
       expect(timesShown(client.frames, 'ghost has left the chat')).toBe(1);

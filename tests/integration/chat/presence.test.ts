@@ -1,5 +1,5 @@
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { ChatClient, type Frame, isMembers, isSystem, settle } from '../helpers/chat-client';
+import { type ChatClient, type Frame, isMembers, isSystem, settle } from '../helpers/chat-client';
+import { useChatStack } from '../helpers/chat-stack';
 import { listOf } from '../helpers/screen';
 
 // Presence on the local stack with the full-list threshold lowered to 3 (the template parameter),
@@ -7,31 +7,11 @@ import { listOf } from '../helpers/screen';
 jest.setTimeout(120_000);
 
 const THRESHOLD = 3;
-let stack: LocalStack;
-const open: ChatClient[] = [];
+const chat = useChatStack({ parameterOverrides: { PresenceFullListMax: String(THRESHOLD) } });
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    templatePath: 'template.yaml',
-    port: 0,
-    asyncRetryDelaysMs: [200, 400],
-    ttlSweepIntervalMs: 0,
-    parameterOverrides: { PresenceFullListMax: String(THRESHOLD) },
-  });
-});
+const connect = (label: string) => chat.connect(label);
 
-afterAll(async () => {
-  await stack?.stop();
-  for (const client of open) client.ws.terminate();
-});
-
-async function connect(label: string): Promise<ChatClient> {
-  const client = await ChatClient.connect(stack.webSocketUrl(), label);
-  open.push(client);
-  return client;
-}
-
-const live = () => open.filter((client) => client.ws.readyState === client.ws.OPEN);
+const live = () => chat.open.filter((client) => client.ws.readyState === client.ws.OPEN);
 
 const isPresence = (frame: Frame) => frame.type === 'presence';
 const sorted = (names: Iterable<string>) => [...names].sort();
@@ -52,7 +32,7 @@ describe('presence with a full-list threshold of 3', () => {
       );
       expect(await client.setName(name)).toEqual({ type: 'name', name });
       members.set(name, client);
-      await settle(stack, live());
+      await settle(chat.stack, live());
 
       const everyone = sorted(members.keys());
       // The joiner always receives the full list, including itself.
@@ -86,7 +66,7 @@ describe('presence with a full-list threshold of 3', () => {
     expect(await ann.setName('anna')).toEqual({ type: 'name', name: 'anna' });
     members.delete('ann');
     members.set('anna', ann);
-    await settle(stack, live());
+    await settle(chat.stack, live());
 
     for (const client of live()) {
       expect(client.frames.slice(marks.get(client))).toEqual(
@@ -105,7 +85,7 @@ describe('presence with a full-list threshold of 3', () => {
       members.delete(name);
       const marks = new Map(live().map((client) => [client, client.mark()]));
       await leaving.close();
-      await settle(stack, live());
+      await settle(chat.stack, live());
 
       for (const client of live()) {
         const since = marks.get(client);
