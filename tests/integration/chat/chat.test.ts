@@ -3,6 +3,7 @@ import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { shardOf } from '../../../src/chat/sharding';
+import { DynamoDbConnectionStore } from '../../../src/stores/dynamodb-connection-store';
 import { output, type StackClients, stackClients } from '../helpers/aws';
 import {
   ChatClient,
@@ -526,6 +527,17 @@ describe('connections that vanish', () => {
         },
       }),
     );
+    // Records a vanished client left behind were written long ago: wait until the (eventually
+    // consistent) indexes show them, as they would by then (LOCAL_STACK_QUIRKS=gsi-lag=...).
+    const indexes = new DynamoDbConnectionStore(aws.document, chatTable);
+    for (let look = 0; !(await indexes.inShardIndex(staleId, shardOf(staleId, shardCount))); look++) {
+      if (look >= 100) throw new Error('the ghost never showed in the ByShard index');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (let look = 0; !(await indexes.isListed('ghost')); look++) {
+      if (look >= 100) throw new Error('the ghost never showed in the Members index');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     // The gateway itself has no such connection: the real SDK gets its GoneException.
     await expect(
       aws.management.send(new PostToConnectionCommand({ ConnectionId: staleId, Data: 'ping' })),
