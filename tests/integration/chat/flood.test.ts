@@ -1,43 +1,28 @@
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { ChatClient, isError, isPublic, settle } from '../helpers/chat-client';
+import { isError, isPublic, settle } from '../helpers/chat-client';
+import { useChatStack } from '../helpers/chat-stack';
 
 // 500 chat-api invocations and their answers on a busy 2-core box.
 jest.setTimeout(600_000);
 
 const FLOOD = 500;
 
-let stack: LocalStack;
+const chat = useChatStack({
+  // Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
+  // (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
+  asyncRetryDelaysMs: [1000, 2000],
+  // The rate limits at their template defaults; one shard keeps each accepted message one invocation.
+  parameterOverrides: { ShardCount: '1' },
+});
 let burst: number;
 let perSecond: number;
-const open: ChatClient[] = [];
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    templatePath: 'template.yaml',
-    port: 0,
-    ttlSweepIntervalMs: 0,
-    // Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
-    // (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
-    asyncRetryDelaysMs: [1000, 2000],
-    // The rate limits at their template defaults; one shard keeps each accepted message one invocation.
-    parameterOverrides: { ShardCount: '1' },
-  });
-  const env = stack.model.functions.find((fn) => fn.logicalId === 'ChatApiFunction')?.environment ?? {};
+beforeAll(() => {
+  const env = chat.stack.model.functions.find((fn) => fn.logicalId === 'ChatApiFunction')?.environment ?? {};
   burst = Number(env.PUBLIC_MESSAGE_BURST);
   perSecond = Number(env.PUBLIC_MESSAGES_PER_SECOND);
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  for (const client of open) client.ws.terminate();
-});
-
-async function member(name: string): Promise<ChatClient> {
-  const client = await ChatClient.connect(stack.webSocketUrl(), name);
-  open.push(client);
-  expect(await client.setName(name)).toEqual({ type: 'name', name });
-  return client;
-}
+const member = (name: string) => chat.member(name);
 
 const isFlood = (f: Record<string, unknown>) =>
   f.type === 'public' && f.from === 'flooder' && String(f.text).startsWith('flood ');
@@ -47,7 +32,7 @@ describe('one client flooding sendPublic', () => {
     const flooder = await member('flooder');
     const speaker = await member('speaker');
     const listener = await member('listener');
-    await settle(stack, open);
+    await settle(chat.stack, chat.open);
     const from = { flooder: flooder.mark(), listener: listener.mark() };
 
     const started = Date.now();
@@ -68,7 +53,7 @@ describe('one client flooding sendPublic', () => {
     const deadline = Date.now() + 280_000;
     while (answers() < FLOOD && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 250));
-    await settle(stack, open);
+    await settle(chat.stack, chat.open);
     // Every flood invocation has run by now: tokens refilled at most for this long.
     const elapsedSeconds = (Date.now() - started) / 1000;
 

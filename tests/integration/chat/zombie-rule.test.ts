@@ -1,45 +1,29 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { shardOf } from '../../../src/chat/sharding';
 import { output, type StackClients, stackClients } from '../helpers/aws';
-import { ChatClient, isError, isPublic, isSystem, settle } from '../helpers/chat-client';
+import { isError, isPublic, isSystem, settle } from '../helpers/chat-client';
+import { useChatStack } from '../helpers/chat-stack';
 
 jest.setTimeout(120_000);
 
-let stack: LocalStack;
+// Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
+// (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
+const chat = useChatStack({ asyncRetryDelaysMs: [1000, 2000] });
 let aws: StackClients;
 let chatTable: string;
 let shardCount: number;
-const open: ChatClient[] = [];
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    templatePath: 'template.yaml',
-    port: 0,
-    ttlSweepIntervalMs: 0,
-    // Not about Lambda's retry timing: a broadcaster this loaded box failed is retried within seconds
-    // (the stack's default is AWS's 1 and 2 minutes, which would only make the test wait).
-    asyncRetryDelaysMs: [1000, 2000],
-  });
-  aws = stackClients(stack);
-  chatTable = output(stack, 'ChatTableName');
+beforeAll(() => {
+  aws = stackClients(chat.stack);
+  chatTable = output(chat.stack, 'ChatTableName');
   shardCount = Number(
-    stack.model.functions.find((fn) => fn.logicalId === 'ChatApiFunction')?.environment.SHARD_COUNT,
+    chat.stack.model.functions.find((fn) => fn.logicalId === 'ChatApiFunction')?.environment.SHARD_COUNT,
   );
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  for (const client of open) client.ws.terminate();
-  aws?.destroy();
-});
+afterAll(() => aws?.destroy());
 
-async function member(name: string): Promise<ChatClient> {
-  const client = await ChatClient.connect(stack.webSocketUrl(), name);
-  open.push(client);
-  expect(await client.setName(name)).toEqual({ type: 'name', name });
-  return client;
-}
+const member = (name: string) => chat.member(name);
 
 /** A record the gateway answers 410 for, as it does while that connection is still in $connect. */
 async function recordWithoutSocket(connectionId: string, name: string, connectedAt: number) {
@@ -80,7 +64,7 @@ describe('a broadcast that meets 410', () => {
     speaker.send({ action: 'sendPublic', message: 'anyone joining?' });
     await speaker.waitFor(isPublic('anyone joining?'), { from });
     await speaker.waitFor(isSystem('left', 'oldtimer'), { from });
-    await settle(stack, [speaker]);
+    await settle(chat.stack, [speaker]);
 
     expect(await item('CONN#YoungConnId0=')).toBeDefined();
     expect(await item('NAME#newcomer')).toMatchObject({ connectionId: 'YoungConnId0=' });
