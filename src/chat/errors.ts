@@ -105,3 +105,16 @@ export class RateLimitedError extends ClientError {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/**
+ * Not a rejection: the request was carried out, but an event it published waits in the
+ * unpublished-events queue for a re-drive (docs/protocol.md). Told to the caller so that a
+ * message that did not reach everyone is never a silent success.
+ */
+export class DeliveryDelayedError extends ClientError {
+  override readonly name = 'DeliveryDelayedError';
+  readonly code = 'DELIVERY_DELAYED';
+  constructor() {
+    super('Not delivered to everyone yet: it is queued and will be delivered late. Do not send it again.');
+  }
+}

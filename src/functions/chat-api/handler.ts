@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ChatService, ConnectionRecordMissingError } from '../../chat/chat-service';
-import { ClientError } from '../../chat/errors';
+import { ClientError, DeliveryDelayedError } from '../../chat/errors';
 import { errorFrame, type ServerFrame } from '../../chat/frames';
 import { perMinute, perSecond } from '../../chat/rate-limit';
 import { PING_ACTION, parseFrame, unknownAction } from '../../chat/rules';
@@ -107,15 +107,6 @@ const requestedAction = (event: WebSocketEvent, routeKey: string): string | unde
   }
 };
 
-/** The caller's request was carried out, but part of what it published waits for a re-drive. */
-const deliveryDelayedFrame = (action: string): ServerFrame => ({
-  type: 'error',
-  code: 'DELIVERY_DELAYED',
-  errorMessage:
-    'Not delivered to everyone yet: it is queued and will be delivered late. Do not send it again.',
-  action,
-});
-
 /** Routes whose caller cannot be answered: not connected yet, or gone. */
 const UNANSWERABLE: ReadonlySet<string> = new Set(['$connect', '$disconnect']);
 
@@ -140,7 +131,7 @@ const lambdaHandler = async (rawEvent: unknown): Promise<{ statusCode: number }>
     if (frame) await reply(connectionId, requestId, frame);
     // Never a silent success for a message that did not reach everyone yet.
     if (parkedInRequest.length > 0 && !UNANSWERABLE.has(routeKey)) {
-      await reply(connectionId, requestId, deliveryDelayedFrame(routeKey));
+      await reply(connectionId, requestId, errorFrame(new DeliveryDelayedError(), routeKey));
     }
     logger.info('Request handled');
   } catch (error) {
