@@ -1,4 +1,3 @@
-import { createHash, createHmac } from 'node:crypto';
 import {
   type ClientRequest,
   Agent as HttpAgent,
@@ -6,33 +5,10 @@ import {
   type IncomingHttpHeaders,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, Provider, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
 import type { ConnectionSender, SendResult } from '../chat/ports';
 import { type PostOutcome, type RetryPolicyOptions, sendWithRetryPolicy } from './connection-sender';
-
-/** SHA-256 and HMAC-SHA256 for the signer, on node:crypto (what the SDK's own Node hash does). */
-class NodeSha256 implements Checksum {
-  readonly #hash;
-  constructor(secret?: SourceData) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
-  }
-  update(data: Uint8Array | string): void {
-    this.#hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.#hash.digest();
-  }
-  reset(): void {
-    throw new Error('not used by the signer');
-  }
-}
-const toBuffer = (data: SourceData): Buffer =>
-  typeof data === 'string'
-    ? Buffer.from(data)
-    : ArrayBuffer.isView(data)
-      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-      : Buffer.from(data);
+import { PostSigner, type SignedHeaders } from './post-signer';
 
 export interface SignedHttpSenderOptions extends RetryPolicyOptions {
   /** The stage's @connections endpoint: https://{api-id}.execute-api.{region}.amazonaws.com/{stage} */
@@ -45,25 +21,19 @@ export interface SignedHttpSenderOptions extends RetryPolicyOptions {
   requestTimeoutMs: number;
 }
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
-
 class PostTimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
 /**
- * PostToConnection for the fan-out's hot path, built on the SDK's own signer (`@smithy/signature-v4`,
- * service `execute-api`) and a keep-alive agent, without the SDK client's per-request middleware
- * stack (serialisation schema, endpoint resolution, retry and auth middleware), which cost most of
- * the CPU of a post. Same outcomes as the SDK sender: 410 gone, 429 throttled, 403/413 fail, other
- * failures retried.
+ * PostToConnection for the fan-out's hot path: SigV4 (service `execute-api`) with the SDK's own key
+ * derivation, signed synchronously per post (post-signer.ts), over a keep-alive agent, without the
+ * SDK client's per-request middleware stack (serialisation schema, endpoint resolution, retry and
+ * auth middleware), which cost most of the CPU of a post. Same outcomes as the SDK sender: 410
+ * gone, 429 throttled, 403/413 fail, other failures retried.
  */
 export class SignedHttpConnectionSender implements ConnectionSender {
-  readonly #signer: SignatureV4;
+  readonly #signer: PostSigner;
   readonly #url: URL;
   readonly #basePath: string;
   readonly #request: typeof httpRequest;
@@ -78,11 +48,10 @@ export class SignedHttpConnectionSender implements ConnectionSender {
     this.#request = https ? httpsRequest : httpRequest;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.#agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.#signer = new SignatureV4({
+    this.#signer = new PostSigner({
       service: 'execute-api',
       region: options.region,
       credentials: options.credentials,
-      sha256: NodeSha256,
     });
   }
 
@@ -118,33 +87,60 @@ export class SignedHttpConnectionSender implements ConnectionSender {
     return sendWithRetryPolicy(connectionId, () => this.#post(connectionId, data), this.#options);
   }
 
-  async #post(connectionId: string, data: string): Promise<PostOutcome> {
-    const body = Buffer.from(data);
+  #post(connectionId: string, data: string): Promise<PostOutcome> {
+    const path = `${this.#basePath}/@connections/${encodeURIComponent(connectionId)}`;
+    const signed = this.#signer.sign(this.#url.host, path, data);
+    return signed instanceof Promise
+      ? signed.then((headers) => this.#postSigned(path, data, headers))
+      : this.#postSigned(path, data, signed);
+  }
+
+  /** The payload as bytes and its length, once per payload (a fan-out posts the same one to all). */
+  #lastData: string | undefined;
+  #lastBody: Buffer = Buffer.alloc(0);
+  #lastLength = '0';
+
+  #body(data: string): Buffer {
+    if (data !== this.#lastData) {
+      this.#lastData = data;
+      this.#lastBody = Buffer.from(data);
+      this.#lastLength = String(this.#lastBody.length);
+    }
+    return this.#lastBody;
+  }
+
+  // One promise per call, listeners instead of an async iterator, and no timer per request (a
+  // socket with a timeout re-arms it on every read and write): the sweep above bounds calls.
+  #postSigned(path: string, data: string, signed: SignedHeaders): Promise<PostOutcome> {
+    const body = this.#body(data);
     const { hostname, port, host } = this.#url;
-    const signed = await this.#signer.sign({
-      method: 'POST',
-      protocol: this.#url.protocol,
-      hostname,
-      port: port ? Number(port) : undefined,
-      path: `${this.#basePath}/@connections/${encodeURIComponent(connectionId)}`,
-      query: {},
-      headers: { host, 'content-type': 'application/json', 'content-length': String(body.length) },
-      body,
-    });
-    // One promise per call, listeners instead of an async iterator, and no timer per request (a
-    // socket with a timeout re-arms it on every read and write): the sweep below bounds calls.
-    const { status, headers, text } = await new Promise<Answer>((resolve, reject) => {
+    return new Promise<PostOutcome>((resolve, reject) => {
       const req = this.#request(
         {
           agent: this.#agent,
           method: 'POST',
           hostname,
           port: port || undefined,
-          path: signed.path,
-          headers: signed.headers,
+          path,
+          headers: {
+            host,
+            'content-type': 'application/json',
+            'content-length': this.#lastLength,
+            ...signed,
+          },
         },
         (response) => {
-          // The body is read (and dropped unless it is an error) so the socket goes back to the pool.
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            // The body is read (and dropped) so the socket goes back to the pool.
+            response.resume();
+            response.on('end', () => {
+              this.#inFlight.delete(req);
+              resolve('sent');
+            });
+            response.on('error', reject);
+            return;
+          }
           let text = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => {
@@ -152,7 +148,7 @@ export class SignedHttpConnectionSender implements ConnectionSender {
           });
           response.on('end', () => {
             this.#inFlight.delete(req);
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, text });
+            resolve(outcomeOf(status, response.headers, text));
           });
           response.on('error', reject);
         },
@@ -164,17 +160,17 @@ export class SignedHttpConnectionSender implements ConnectionSender {
       this.#track(req);
       req.end(body);
     });
-    if (status >= 200 && status < 300) return 'sent';
-    const errorType = errorTypeOf(status, headers, text);
-    if (status === 410) return 'gone';
-    if (status === 429) return 'throttled';
-    const error = Object.assign(new Error(`${errorType} (${status})`), {
-      name: errorType,
-      statusCode: status,
-    });
-    return { error, retryable: status !== 403 && status !== 413 };
   }
 }
+
+/** 410 gone, 429 throttled, 403/413 fail at once, anything else is retried. */
+const outcomeOf = (status: number, headers: IncomingHttpHeaders, text: string): PostOutcome => {
+  if (status === 410) return 'gone';
+  if (status === 429) return 'throttled';
+  const errorType = errorTypeOf(status, headers, text);
+  const error = Object.assign(new Error(`${errorType} (${status})`), { name: errorType, statusCode: status });
+  return { error, retryable: status !== 403 && status !== 413 };
+};
 
 /** As the SDK reads it: the x-amzn-ErrorType header, else the JSON body's __type/code/message. */
 const errorTypeOf = (status: number, headers: IncomingHttpHeaders, body: string): string => {
