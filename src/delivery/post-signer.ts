@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 import { ALGORITHM_IDENTIFIER, createScope, getSigningKey } from '@smithy/signature-v4';
 import type {
   AwsCredentialIdentity,
@@ -72,7 +72,8 @@ class CanonicalPaths {
   }
 }
 
-const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+// The one-shot hash (Node 21.7+), not a Hash object per call: this runs once per post.
+const sha256Hex = (data: string): string => hash('sha256', data, 'hex');
 
 /** 20261130T050000Z: SigV4's long date, one per second. */
 const longDateOf = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
