@@ -17,8 +17,11 @@ import {
 export const DEFAULT_PRESENCE_FULL_LIST_MAX = 100;
 /** A room larger than this is split over parallel deliveries (docs/architecture.md, "Fan-out"). */
 export const DEFAULT_RECIPIENTS_PER_DELIVERY = 2_000;
-/** At most this many parallel deliveries per broadcast, whatever the audience (Lambda concurrency). */
-export const DEFAULT_MAX_PARALLEL_DELIVERIES = 100;
+/**
+ * At most this many parallel deliveries per broadcast, whatever the audience: about 10 reach API
+ * Gateway's account throttle (docs/benchmarks.md, projection); more cost GB-seconds, not speed.
+ */
+export const DEFAULT_MAX_PARALLEL_DELIVERIES = 10;
 
 /** How a room event is split over parallel deliveries (without it, one invocation delivers all). */
 export interface SplitOptions {
