@@ -89,17 +89,17 @@ describe('template.yaml', () => {
   });
 
   describe.each(functions)('%s', (id, fn) => {
-    it('builds with esbuild to an ESM .mjs bundle with sourcemaps and the createRequire banner', () => {
+    it('builds with esbuild to a CommonJS bundle (init costs less than ESM) with sourcemaps', () => {
       expect(fn.Metadata?.BuildMethod).toBe('esbuild');
+      expect(fn.Metadata?.BuildProperties.OutExtension).toBeUndefined();
+      expect(fn.Metadata?.BuildProperties.Banner).toBeUndefined();
       expect(fn.Metadata?.BuildProperties).toMatchObject({
-        Format: 'esm',
-        OutExtension: ['.js=.mjs'],
+        Format: 'cjs',
         Target: 'node24',
         // One flag value for SAM (`--main-fields=<value>`): ES modules first so the SDK tree-shakes.
         MainFields: 'module,main',
         Sourcemap: true,
         Minify: true,
-        Banner: ["js=import { createRequire } from 'module';const require = createRequire(import.meta.url);"],
       });
       expect(fn.Properties?.CodeUri).toBe('./');
     });
