@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   ALGORITHM_IDENTIFIER,
@@ -66,7 +66,11 @@ export class Sha256 implements Checksum {
   }
 }
 
-/** The signer's canonical request and string to sign, which SignatureV4 keeps protected. */
+/**
+ * The signer's canonical request (SignatureV4 keeps it protected) and the string to sign, computed
+ * synchronously: every PostToConnection of a fan-out passes here, and the signer's async digest
+ * cost a promise chain per call for one SHA-256.
+ */
 class Recomputer extends SignatureV4 {
   constructor() {
     super({
@@ -76,7 +80,7 @@ class Recomputer extends SignatureV4 {
       sha256: Sha256,
     });
   }
-  async stringToSign(
+  stringToSign(
     request: HttpRequest,
     signedHeaders: ReadonlySet<string>,
     payloadHash: string,
@@ -85,10 +89,9 @@ class Recomputer extends SignatureV4 {
   ) {
     const canonicalHeaders = getCanonicalHeaders(request, undefined, new Set(signedHeaders));
     const canonicalRequest = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
-    return {
-      canonicalRequest,
-      stringToSign: await this.createStringToSign(longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER),
-    };
+    // As SignatureV4's createStringToSign writes it.
+    const hashed = hash('sha256', canonicalRequest, 'hex');
+    return { canonicalRequest, stringToSign: `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${hashed}` };
   }
 }
 
@@ -148,6 +151,9 @@ const parseQuery = (search: string): Record<string, string | string[]> => {
   }
   return query;
 };
+
+const keyScope = (credentials: LocalCredentials, shortDate: string, region: string, service: string) =>
+  `${credentials.accessKeyId}/${shortDate}/${region}/${service}`;
 
 export class SigV4Verifier {
   readonly #region: string;
@@ -250,7 +256,7 @@ export class SigV4Verifier {
       if (value !== undefined) headers[name] = name === 'x-amz-content-sha256' ? request.payloadHash : value;
     }
     const q = request.url.indexOf('?');
-    const { stringToSign, canonicalRequest } = await this.#recomputer.stringToSign(
+    const { stringToSign, canonicalRequest } = this.#recomputer.stringToSign(
       {
         method: request.method,
         protocol: 'https:',
@@ -264,7 +270,9 @@ export class SigV4Verifier {
       date.longDate,
       createScope(shortDate, region, service),
     );
-    const key = await this.#signingKey(credentials, shortDate, region, service);
+    const key =
+      this.#keys.get(keyScope(credentials, shortDate, region, service)) ??
+      (await this.#signingKey(credentials, shortDate, region, service));
     const expected = createHmac('sha256', key).update(stringToSign).digest();
     const given = Buffer.from(fields.get('Signature') as string, 'hex');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return undefined;
@@ -277,7 +285,7 @@ export class SigV4Verifier {
   }
 
   async #signingKey(credentials: LocalCredentials, shortDate: string, region: string, service: string) {
-    const scope = `${credentials.accessKeyId}/${shortDate}/${region}/${service}`;
+    const scope = keyScope(credentials, shortDate, region, service);
     let key = this.#keys.get(scope);
     if (!key) {
       key = await getSigningKey(Sha256, credentials, shortDate, region, service);
