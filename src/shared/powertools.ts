@@ -20,4 +20,8 @@ export const dottedPathSearch = (path: string, data: unknown): unknown =>
 // name and log level come from the POWERTOOLS_* variables the template sets. Metrics live in
 // ./metrics, imported only where metrics are published.
 export const logger = new Logger({ correlationIdSearchFn: dottedPathSearch });
-export const tracer = new Tracer();
+// captureHTTPsRequests off: it patches node:http and node:https globally, so every PostToConnection
+// of a fan-out became an X-Ray subsegment of its own (CPU per post, and traces of thousands of
+// nodes). AWS SDK calls are still traced, by captureAWSv3Client; the fan-out is one subsegment with
+// its counts (broadcaster handler, traceFanOut).
+export const tracer = new Tracer({ captureHTTPsRequests: false });

@@ -78,6 +78,9 @@ describe('local traces of a sendPublic', () => {
       expect(
         inside.some((node) => node.name === '### fan-out' || node.name === 'ApiGatewayManagementApi'),
       ).toBe(true);
+      // No subsegment per post: neither the SDK client's nor Tracer's global HTTP capture's.
+      const callbackHost = new URL(stack.connectionsUrl()).hostname;
+      expect(inside.filter((node) => node.name === callbackHost)).toEqual([]);
     }
     const posted = hops.reduce((sum, hop) => {
       const fanOut = descendants(hop).find((node) => node.name === '### fan-out');
