@@ -7,11 +7,15 @@
  * inspector's NodeWorker domain): each profile is written as a .cpuprofile (open it in Chrome
  * DevTools or VS Code) and the top self-time functions, mapped to their sources, are printed, with
  * the CPU per delivered frame from the local Lambda's own per-invocation accounting.
+ * With --profile-main the last run also profiles this process's main thread: the local gateway
+ * (@connections, SigV4 checks, WebSocket frames), EventBridge and dynalite, which on AWS are not
+ * the function's cost but here share the two cores with it.
  * Run: npx tsx bench/lib/profile-fanout.ts [--clients 10000] [--latency 20] [--trace false]
- * [--naive] [--runs 3] [--run-timeout 300] [--out .local-stack/profiles]
+ * [--naive] [--runs 3] [--run-timeout 300] [--out .local-stack/profiles] [--profile-main]
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { InvocationReport } from '../../local/lambda';
@@ -127,6 +131,13 @@ async function main(): Promise<void> {
     await stack.drain();
     const environments = profile ? await profiler.environments(functionName) : [];
     await profiler.startProfiling(environments);
+    const mainThread = profile && process.argv.includes('--profile-main') ? new Session() : undefined;
+    if (mainThread) {
+      mainThread.connect();
+      await mainThread.post('Profiler.enable');
+      await mainThread.post('Profiler.setSamplingInterval', { interval: 200 });
+      await mainThread.post('Profiler.start');
+    }
     reports.length = 0;
     const framesAtStart = stack.stats().gateway.postToConnection.ok;
     kid.send({ op: 'arm' });
@@ -164,6 +175,11 @@ async function main(): Promise<void> {
     clearInterval(timer);
     await stack.drain();
     const profiles = await profiler.stopProfiling(environments);
+    if (mainThread) {
+      const { profile: mainProfile } = await mainThread.post('Profiler.stop');
+      mainThread.disconnect();
+      reportProfiles('gateway-main-thread', label, [mainProfile as CpuProfile], outDir);
+    }
     const cpu = process.cpuUsage(cpu0);
     kid.send({ op: 'cpu' });
     const kidCpu1 = (await wait('cpu')).usage as NodeJS.CpuUsage;
@@ -222,11 +238,23 @@ function reportCpu(
     }),
   );
   if (!profiles.length) return;
+  const busy = reportProfiles(functionName.toLowerCase(), label, profiles, outDir);
+  console.log(
+    JSON.stringify({
+      label,
+      profiledBusyMs: Math.round(busy),
+      profiledBusyPerFrameMs: frames ? +(busy / frames).toFixed(3) : undefined,
+    }),
+  );
+}
+
+/** Writes each profile as a .cpuprofile and prints its top self time; returns the busy ms in all. */
+function reportProfiles(name: string, label: string, profiles: CpuProfile[], outDir: string): number {
   mkdirSync(outDir, { recursive: true });
   const locate = sourceMapLocator();
   let busy = 0;
   profiles.forEach((profile, i) => {
-    const file = path.join(outDir, `${functionName.toLowerCase()}-${label}-env${i}.cpuprofile`);
+    const file = path.join(outDir, `${name}-${label}-env${i}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     const summary = summarizeProfile(profile, 25, locate);
     busy += summary.busyMs;
@@ -237,13 +265,7 @@ function reportCpu(
     for (const f of summary.top)
       console.log(`  ${pct(f.share)}  ${f.selfMs} ms  ${f.functionName}  ${f.where}`);
   });
-  console.log(
-    JSON.stringify({
-      label,
-      profiledBusyMs: Math.round(busy),
-      profiledBusyPerFrameMs: frames ? +(busy / frames).toFixed(3) : undefined,
-    }),
-  );
+  return busy;
 }
 const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)} %`;
 
