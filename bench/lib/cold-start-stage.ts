@@ -34,7 +34,7 @@ async function measureAll(
     // The template's own variables with their AWS-shaped values: module scope only reads them.
     const env = { ...lambdaRuntimeEnv(fn.functionName, fn.memorySizeMb, model.region), ...fn.environment };
     const r = await measureColdStart(
-      { name: fn.logicalId, bundlePath: b.entryFile, exportName: b.handlerExport, env },
+      { name: fn.logicalId, bundlePath: b.entryFile, exportName: b.handlerExport, format: b.format, env },
       runs,
     );
     out.push({

@@ -201,11 +201,20 @@ export function renderReport(r: BenchResults): string {
     );
     out.push(
       table(
-        ['function', 'bundle KB', 'init ms', 'init ms without --enable-source-maps', 'whole process ms'],
+        [
+          'function',
+          'bundle KB',
+          'init ms',
+          'init CPU ms',
+          'init ms without --enable-source-maps',
+          'whole process ms',
+        ],
         r.coldStart.map((c) => [
           c.logicalId,
           n(c.bundleBytes / 1024),
           ms(c.medianInitMs),
+          // Results files from before the CPU column have none.
+          c.medianInitCpuMs === undefined ? '-' : ms(c.medianInitCpuMs),
           ms(c.medianInitMsWithoutSourceMaps),
           ms(c.medianProcessMs),
         ]),
