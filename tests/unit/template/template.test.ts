@@ -293,8 +293,12 @@ describe('template.yaml', () => {
       // A standard queue takes up to 10,000 a batch; above 10, AWS requires a window of at least 1 s.
       expect(mapping.BatchSize).toBeGreaterThan(10);
       expect(mapping.BatchSize).toBeLessThanOrEqual(10_000);
-      expect(mapping.MaximumBatchingWindowInSeconds).toBeGreaterThanOrEqual(1);
-      expect(mapping.MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(2);
+      expect(mapping.MaximumBatchingWindowInSeconds).toEqual({ Ref: 'PresenceBatchingWindowSeconds' });
+      const window = template.Parameters.PresenceBatchingWindowSeconds;
+      expect(Number(window?.MinValue)).toBeGreaterThanOrEqual(1);
+      expect(Number(window?.MaxValue)).toBeLessThanOrEqual(300);
+      // The delay before others see a change: short by default.
+      expect(Number(window?.Default)).toBe(1);
       expect(broadcaster?.Environment.Variables.PRESENCE_QUEUE_URL).toEqual({ Ref: 'PresenceQueue' });
     });
 
