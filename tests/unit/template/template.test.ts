@@ -493,6 +493,8 @@ describe('template.yaml', () => {
       'BroadcasterDeadLetterQueueName',
       'UnpublishedEventsQueueName',
       'UnpublishedEventsQueueUrl',
+      'PresenceQueueUrl',
+      'PresenceDeadLetterQueueName',
       'AlarmTopicArn',
     ]) {
       expect(template.Outputs[output]).toBeDefined();
