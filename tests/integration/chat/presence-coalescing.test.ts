@@ -1,6 +1,6 @@
 import type { ChatClient, Frame } from '../helpers/chat-client';
 import { useChatStack } from '../helpers/chat-stack';
-import { listOf } from '../helpers/screen';
+import { listOf, waitForList } from '../helpers/screen';
 
 // Presence coalescing on the local stack: real clients, the broadcaster queuing a large room's
 // changes to PresenceQueue, and the local SQS event source mapping (AWS's SQS event, batching
@@ -16,16 +16,6 @@ const chat = useChatStack({
 
 const sorted = (names: Iterable<string>) => [...names].sort();
 const isPresence = (frame: Frame) => frame.type === 'presence';
-const sameList = (a: readonly string[], b: readonly string[]) => a.join('\n') === b.join('\n');
-
-/** Waits until the list the client holds (docs/protocol.md's rules) is exactly `names`. */
-const waitForList = (client: ChatClient, names: Iterable<string>) => {
-  const expected = sorted(names);
-  return client.waitFor(() => sameList(listOf(client.frames), expected), {
-    what: `the members list ${JSON.stringify(expected)} (holds ${JSON.stringify(listOf(client.frames))})`,
-  });
-};
-
 describe('presence in a room above PresenceFullListMax, coalesced over the batching window', () => {
   const members = new Map<string, ChatClient>();
   let lurker: ChatClient;
