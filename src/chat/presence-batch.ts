@@ -1,9 +1,20 @@
+import { forEachConcurrent } from '../shared/concurrency';
 import { DETAIL_TYPES, type PresenceChange, type PresenceMessage } from './chat-events';
 import type { FanOut, FanOutResult } from './fan-out';
 import { membersPages, type PresenceFrame, presencePages } from './frames';
 import type { ConnectionStore } from './ports';
-import { applyPresenceChange, applyPresenceFrame, coalescePresence, isEmptyPresence } from './presence';
-import { sortMembers } from './rules';
+import {
+  applyPresenceChange,
+  applyPresenceFrame,
+  coalescePresence,
+  isEmptyPresence,
+  reconcilePresence,
+  touchedNames,
+} from './presence';
+import { nameKeyOf, sortMembers } from './rules';
+
+/** Claims read at once when a batch's frame is checked against them. */
+const CLAIM_READS_IN_FLIGHT = 16;
 
 /** One PresenceQueue message of a batch, with the id the batch reports failures by. */
 export interface PresenceBatchItem {
@@ -21,8 +32,10 @@ export interface PresenceBatchResult {
   joiners: number;
   /** The coalesced frame everybody but the joiners received (empty: nothing to send). */
   frame: PresenceFrame;
-  /** Members list reads (one per batch that has anything to send). */
+  /** Members list reads (one per batch that has joiners). */
   listReads: number;
+  /** Consistent reads of name claims (one per name the coalesced frame touches). */
+  claimReads: number;
   room?: FanOutResult;
   joinerFramesSent: number;
   /** The first error of each kind, for the log line. */
@@ -55,7 +68,7 @@ export class PresenceBatch {
   async deliver(items: readonly PresenceBatchItem[], batchId: string): Promise<PresenceBatchResult> {
     const rooms = inOrder(items.filter((item) => item.message.presence.send === 'room'));
     const changes = rooms.map((item) => item.message.presence.change);
-    const frame = coalescePresence(changes);
+    const { frame, claimReads } = await this.#asTheClaimsAre(coalescePresence(changes));
     const joiners = new Map<string, { change: PresenceChange; ids: string[] }>();
     for (const item of items) {
       if (item.message.presence.send !== 'full') continue;
@@ -70,6 +83,7 @@ export class PresenceBatch {
       joiners: joiners.size,
       frame,
       listReads: 0,
+      claimReads,
       joinerFramesSent: 0,
       errors: [],
     };
@@ -118,6 +132,22 @@ export class PresenceBatch {
       }
     }
     return result;
+  }
+
+  /**
+   * The frame restated as the claims are now (consistent reads of the table, not the lagging
+   * index): a change delivered late, after a later opposite change, reports the present instead.
+   */
+  async #asTheClaimsAre(frame: PresenceFrame): Promise<{ frame: PresenceFrame; claimReads: number }> {
+    const { store, now = Date.now } = this.#options;
+    const nowSeconds = Math.floor(now() / 1000);
+    const held = new Map<string, string | undefined>();
+    const keys = new Set(touchedNames(frame).map(nameKeyOf));
+    await forEachConcurrent(keys, CLAIM_READS_IN_FLIGHT, async (key) => {
+      const claim = await store.getName(key);
+      held.set(key, claim && claim.expiresAt > nowSeconds ? claim.name : undefined);
+    });
+    return { frame: reconcilePresence(frame, held), claimReads: keys.size };
   }
 }
 

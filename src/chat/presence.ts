@@ -102,3 +102,34 @@ const countKeys = (names: readonly string[]): Map<string, number> => {
 };
 
 const unique = (names: readonly string[]): string[] => [...new Set(names)];
+
+/**
+ * A coalesced frame restated as the claims are now (`held`: each touched name key to the name that
+ * holds it now, or undefined), so that a frame reports state, not history: a change that comes back
+ * late (its batch failed, or another batch overtook it) cannot bring back a member who has left or
+ * remove one who is there. Every name the frame touches ends present if it is held now, absent if
+ * not; a rename is kept as such only when its old name is free now and its new name held.
+ */
+export const reconcilePresence = (
+  frame: PresenceFrame,
+  held: ReadonlyMap<string, string | undefined>,
+): PresenceFrame => {
+  const isHeld = (name: string) => held.get(nameKeyOf(name)) === name;
+  const renamed = frame.renamed.filter(({ previousName, name }) => !isHeld(previousName) && isHeld(name));
+  const inRenames = new Set(renamed.flatMap(({ previousName, name }) => [previousName, name]));
+  const joined: string[] = [];
+  const left: string[] = [];
+  for (const name of touchedNames(frame)) {
+    if (inRenames.has(name)) continue;
+    (isHeld(name) ? joined : left).push(name);
+  }
+  return presenceFrame({ joined: unique(joined), left: unique(left), renamed });
+};
+
+/** Every name a frame adds or removes. */
+export const touchedNames = (frame: PresenceFrame): string[] =>
+  unique([
+    ...frame.left,
+    ...frame.renamed.flatMap(({ previousName, name }) => [previousName, name]),
+    ...frame.joined,
+  ]);

@@ -1,6 +1,6 @@
 import type { PresenceChange } from '../../../../src/chat/chat-events';
 import { type PresenceFrame, presenceFrame, presencePages, utf8Length } from '../../../../src/chat/frames';
-import { applyPresenceFrame, coalescePresence } from '../../../../src/chat/presence';
+import { applyPresenceFrame, coalescePresence, reconcilePresence } from '../../../../src/chat/presence';
 import { nameKeyOf, sortMembers } from '../../../../src/chat/rules';
 import { MemberList } from '../../../../web/src/member-list';
 
@@ -182,5 +182,48 @@ describe('presencePages: a large coalesced frame in frames a gateway accepts', (
     expect(pages.flatMap((page) => page.joined)).toEqual(frame.joined);
     const initial = [...names('gone', 90), ...names('old', 60), 'stays'];
     expect(clientList(initial, pages)).toEqual(sorted(applyPresenceFrame(initial, frame)));
+  });
+});
+
+describe('reconcilePresence: a frame restated as the claims are now', () => {
+  const heldNow = (...names: string[]) => new Map(names.map((name) => [nameKeyOf(name), name]));
+  const touched = (...names: string[]) => new Map(names.map((name) => [nameKeyOf(name), undefined]));
+
+  it('keeps a frame that agrees with the claims', () => {
+    const frame = presenceFrame({
+      joined: ['eve'],
+      left: ['dan'],
+      renamed: [{ previousName: 'ann', name: 'anna' }],
+    });
+    const held = new Map([...touched('dan', 'ann'), ...heldNow('eve', 'anna')]);
+    expect(reconcilePresence(frame, held)).toEqual(frame);
+  });
+
+  it('turns a join of a name nobody holds any more into its leave', () => {
+    expect(reconcilePresence(presenceFrame({ joined: ['eve'] }), touched('eve'))).toEqual(
+      presenceFrame({ left: ['eve'] }),
+    );
+  });
+
+  it('turns a leave of a name someone holds again into its join', () => {
+    expect(reconcilePresence(presenceFrame({ left: ['eve'] }), heldNow('eve'))).toEqual(
+      presenceFrame({ joined: ['eve'] }),
+    );
+  });
+
+  it('sends a rename whose old name was taken again as the join of the new one, keeping the old', () => {
+    const frame = presenceFrame({ renamed: [{ previousName: 'ann', name: 'anna' }] });
+    expect(reconcilePresence(frame, heldNow('ann', 'anna'))).toEqual(
+      presenceFrame({ joined: ['ann', 'anna'] }),
+    );
+    expect(reconcilePresence(frame, touched('ann', 'anna'))).toEqual(
+      presenceFrame({ left: ['ann', 'anna'] }),
+    );
+  });
+
+  it('treats a name held by a look-alike as not held (that holder comes with its own change)', () => {
+    expect(reconcilePresence(presenceFrame({ joined: ['eve'] }), heldNow('Eve'))).toEqual(
+      presenceFrame({ left: ['eve'] }),
+    );
   });
 });

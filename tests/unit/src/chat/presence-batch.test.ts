@@ -260,6 +260,34 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
       if (id !== 'cyd=') expect(list).toEqual(['ann', 'dee', 'eve', 'rob']);
   });
 
+  it('reports the present, not the past: a join whose first delivery failed does not bring back a member who left since', async () => {
+    const { sender, room, join, chat, broadcast, takeBatch, batch, store, listsAfterFrames } = setup();
+    await room(['ann', 'bob', 'cyd', 'dee']);
+    await join('eve');
+    await broadcast();
+    const first = takeBatch();
+    sender.failing.set('bob=', new Error('socket hang up'));
+    const failed = (await batch.deliver(first, 'batch-1')).failedIds;
+    sender.failing.clear();
+    // eve leaves; that batch is delivered before her join comes back.
+    await chat.leave('eve=', 'corr-left');
+    store.syncMembersIndex();
+    await broadcast();
+    await batch.deliver(takeBatch(), 'batch-2');
+    const reads = store.calls.getName ?? 0;
+
+    const again = await batch.deliver(
+      first.filter((item) => failed.includes(item.id)),
+      'batch-3',
+    );
+
+    expect(again.frame).toEqual({ type: 'presence', joined: [], left: ['eve'], renamed: [] });
+    expect(again.claimReads).toBe(1);
+    expect((store.calls.getName ?? 0) - reads).toBe(1);
+    for (const [id, list] of listsAfterFrames())
+      if (id !== 'eve=') expect(list).toEqual(['ann', 'bob', 'cyd', 'dee']);
+  });
+
   it('splits the frame of a room too large for one delivery into parts that carry it', async () => {
     const { room, join, broadcast, takeBatch, batch, parts } = setup({ recipientsPerDelivery: 2 });
     await room(['ann', 'bob', 'cyd', 'dee']);

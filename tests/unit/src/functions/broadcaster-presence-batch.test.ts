@@ -7,8 +7,9 @@ import {
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { nameKeyOf } from '../../../../src/chat/rules';
 import { indexesCaughtUp } from '../../../support/caught-up-indexes';
 import { chatEnvelope, lambdaContext, setTestEnv, TEST_ENV } from '../support/events';
 
@@ -75,6 +76,21 @@ const givenRoom = (connectionIds: string[], members: string[]) => {
   dynamo.on(QueryCommand, { IndexName: 'Members' }).callsFake((input) => ({
     Items: members.slice(0, input.Limit ?? members.length).map((name) => ({ name, expiresAt })),
   }));
+  givenClaims(members);
+};
+/** The name claims as the table holds them now (consistent GetItem), by default the Members list. */
+const givenClaims = (names: string[]) => {
+  const expiresAt = Math.floor(Date.now() / 1000) + 600;
+  const byKey = new Map(names.map((name) => [`NAME#${nameKeyOf(name)}`, name]));
+  dynamo.on(GetCommand).callsFake((input) => {
+    const name = byKey.get(String(input.Key.pk));
+    const nameKey = String(input.Key.pk).slice('NAME#'.length);
+    return {
+      Item: name
+        ? { pk: input.Key.pk, nameKey, name, connectionId: 'x=', claimedAt: 1, expiresAt }
+        : undefined,
+    };
+  });
 };
 const membersQueries = () => dynamo.commandCalls(QueryCommand, { IndexName: 'Members' }).length;
 
@@ -162,8 +178,9 @@ describe('the broadcaster, for a room above PresenceFullListMax', () => {
 
 describe('the broadcaster, for a batch of PresenceQueue', () => {
   it('reads the list once, sends the joiner the full list and the others one frame, and reports no failure', async () => {
-    // The index has not caught up with carol's join: her list still shows her.
+    // The index has not caught up with carol's join nor dave's leave: her list is still right.
     givenRoom(['a=', 'b=', 'c='], ['alice', 'bob', 'dave']);
+    givenClaims(['alice', 'bob', 'carol']);
     const event = {
       Records: [
         sqsRecord(message(carolJoined, 'room', '01B')),
@@ -205,6 +222,18 @@ describe('the broadcaster, for a batch of PresenceQueue', () => {
     expect(delivered().get('c=')).toEqual([{ type: 'members', members: ['alice', 'bob', 'carol'] }]);
   });
 
+  it('reports the present, not the past: a join that comes back after the member left is not sent as a join', async () => {
+    givenRoom(['a='], ['alice', 'bob']);
+    // carol joined and left since; her join's first delivery failed, and this is its redelivery.
+    givenClaims(['alice', 'bob']);
+
+    await expect(invoke({ Records: [sqsRecord(message(carolJoined, 'room', '01B'))] })).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    expect(delivered().get('a=')).toEqual([{ type: 'presence', joined: [], left: ['carol'], renamed: [] }]);
+    expect(dynamo.commandCalls(GetCommand, { ConsistentRead: true })).toHaveLength(1);
+  });
+
   it('refuses Records that are not SQS messages, naming the problem', async () => {
     const event = { Records: [{ eventSource: 'aws:s3', s3: {} }] };
     await expect(invoke(event)).rejects.toThrow(
@@ -214,6 +243,7 @@ describe('the broadcaster, for a batch of PresenceQueue', () => {
 
   it('delivers the sample event events/presence-batch.json', async () => {
     givenRoom(['BFaT_fALIAMCKug=', 'BFaS1eHeIAMCJ-w=', 'x='], ['alice', 'bob', 'dave']);
+    givenClaims(['alicia', 'bob', 'carol']);
     const sample = JSON.parse(
       readFileSync(path.join(__dirname, '../../../../events/presence-batch.json'), 'utf8'),
     );
