@@ -1,4 +1,4 @@
-import type { BroadcastFrame } from './frames';
+import type { BroadcastFrame, PresenceFrame } from './frames';
 import type { AudienceKey } from './sharding';
 
 /** EventBridge `source` of every chat event; the broadcaster's rule matches it. */
@@ -10,6 +10,8 @@ export const DETAIL_TYPES = {
   memberLeft: 'Member Left',
   publicMessage: 'Public Message Sent',
   privateMessage: 'Private Message Sent',
+  /** A large room's presence changes, coalesced over PresenceQueue's batching window (the broadcaster's parts). */
+  presenceChanged: 'Presence Changed',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -61,6 +63,11 @@ export interface ChatEventDetail {
   includeMembers: boolean;
   /** On join, rename and leave events: the change, which the broadcaster applies to the list. */
   presence?: PresenceDetail;
+  /**
+   * Sent after `frames`: a large room's changes coalesced over a batch of PresenceQueue (one frame,
+   * or pages of one when it is large). Only on the parts the broadcaster publishes itself.
+   */
+  presenceFrames?: PresenceFrame[];
 }
 
 export interface ChatEvent {
@@ -111,3 +118,19 @@ export const directEvent = (
   detailType,
   detail: { correlationId, audience: { kind: 'connections', connectionIds }, frames, includeMembers: false },
 });
+
+/**
+ * One message of PresenceQueue: a presence event of a large room, queued by the broadcaster to be
+ * coalesced with the others of its batching window (docs/architecture.md, "Presence").
+ * - `send: 'room'`: the change, for everybody (coalesced into one presence frame per batch);
+ * - `send: 'full'`: the joiner's connection (`change.connectionId`) needs the full list.
+ */
+export interface PresenceMessage {
+  correlationId: string;
+  presence: PresenceDetail;
+  /**
+   * Orders changes within a batch (a standard queue does not keep order): the id (a ULID, so its
+   * time first) of the change's system frame, stamped by chat-api when it made the change.
+   */
+  at: string;
+}

@@ -2,8 +2,9 @@ import { backoffDelay, sleep as realSleep, type Sleep } from '../shared/backoff'
 import { forEachConcurrent } from '../shared/concurrency';
 import type { ChatEvent, ChatEventDetail, DetailType, PresenceChange, PresenceDetail } from './chat-events';
 import { membersFrame, membersPages, presenceFrame } from './frames';
-import type { ChatEventPublisher, ConnectionSender, ConnectionStore } from './ports';
-import { nameKeyOf, sortMembers } from './rules';
+import type { ChatEventPublisher, ConnectionSender, ConnectionStore, PresenceQueue } from './ports';
+import { applyPresenceChange } from './presence';
+import { sortMembers } from './rules';
 import {
   type AudienceRange,
   deliveriesFor,
@@ -51,6 +52,11 @@ export interface FanOutOptions {
   concurrency: number;
   /** The presence threshold (PRESENCE_FULL_LIST_MAX): see docs/protocol.md, "Members list". */
   presenceFullListMax?: number;
+  /**
+   * Where a large room's presence events go to be coalesced (docs/architecture.md, "Presence").
+   * Without it a large room gets one delta per change, as before coalescing.
+   */
+  presenceQueue?: PresenceQueue;
   now?: () => number;
   throttleRetry?: Partial<ThrottleRetryOptions>;
 }
@@ -65,7 +71,17 @@ export interface FanOutResult {
   throttledConnectionIds: string[];
   /** A room too large for one delivery: the parts published instead (this invocation sent nothing). */
   parts?: number;
+  /** A large room's presence event: queued to PresenceQueue instead (this invocation sent nothing). */
+  queued?: number;
 }
+
+/** The result of sending frames to named connections: those whose posts failed are listed, not thrown. */
+export interface SendToResult extends FanOutResult {
+  failed: { connectionId: string; error: unknown }[];
+}
+
+/** How many members a presence event's room has, as far as `listMembersUpTo(threshold)` tells. */
+type RoomSize = { names: string[]; more: boolean };
 
 /** The EventBridge event being delivered: its id keys the parts of a split. */
 export interface DeliveredEvent {
@@ -87,25 +103,8 @@ interface Deferred {
 /** The payloads one recipient gets, in order. */
 type Payloads = (connectionId: string) => readonly string[];
 
-/**
- * Applies the change an event reports to a list read from the Members index, which may not show it
- * yet (or may still show a name that left): the list sent always agrees with the change announced.
- * Names are unique ignoring case, so a joined name replaces any stale entry with its key.
- */
-export const applyPresenceChange = (names: readonly string[], change: PresenceChange): string[] => {
-  const key = nameKeyOf(change.name);
-  switch (change.event) {
-    case 'joined':
-      return [...names.filter((name) => nameKeyOf(name) !== key), change.name];
-    case 'left':
-      return names.filter((name) => name !== change.name);
-    case 'renamed':
-      return [
-        ...names.filter((name) => name !== change.previousName && nameKeyOf(name) !== key),
-        change.name,
-      ];
-  }
-};
+// Moved to presence.ts with the rest of presence; re-exported for existing importers.
+export { applyPresenceChange } from './presence';
 
 /**
  * Delivers one chat event to its audience, with a bounded number of posts in flight. A room event
@@ -126,23 +125,76 @@ export class FanOut {
     this.#retry = { ...DEFAULT_THROTTLE_RETRY, ...options.throttleRetry };
   }
 
-  async deliver(detail: ChatEventDetail, event?: DeliveredEvent): Promise<FanOutResult> {
-    const { sender, onGone, concurrency } = this.#options;
-    const result: FanOutResult = {
-      recipients: 0,
-      framesSent: 0,
-      gone: 0,
-      throttled: 0,
-      throttledConnectionIds: [],
-    };
+  /**
+   * `skip`: connections of the audience that get nothing (the joiners of a presence batch, who get
+   * the full list instead; only honoured by this invocation, not by the parts of a split room).
+   */
+  async deliver(
+    detail: ChatEventDetail,
+    event?: DeliveredEvent,
+    options: { skip?: ReadonlySet<string> } = {},
+  ): Promise<FanOutResult> {
+    const empty = FanOut.#emptyResult();
+    const size = await this.#roomSize(detail);
+    if (size?.more && (await this.#queued(detail))) return { ...empty, queued: 1 };
     const recipients = await this.#recipients(detail, event);
-    if (typeof recipients === 'number') return { ...result, parts: recipients };
+    if (typeof recipients === 'number') return { ...empty, parts: recipients };
     // Serialised once per event (or per audience kind), never per recipient.
-    const payloadsFor = await this.#payloads(detail);
+    const payloadsFor = await this.#payloads(detail, size);
+    const { skip } = options;
+    const none: readonly string[] = [];
+    const result = await this.#deliverTo(
+      recipients,
+      skip && skip.size > 0
+        ? (connectionId) => (skip.has(connectionId) ? none : payloadsFor(connectionId))
+        : payloadsFor,
+      detail,
+    );
+    return result;
+  }
+
+  /**
+   * Sends the same frames, in order, to named connections (a presence batch's joiners). A post that
+   * fails is reported with its connection instead of failing the others.
+   */
+  async sendTo(
+    connectionIds: readonly string[],
+    frames: readonly object[],
+    correlationId: string,
+  ): Promise<SendToResult> {
+    const payloads = frames.map((frame) => JSON.stringify(frame));
+    const detail: ChatEventDetail = {
+      correlationId,
+      audience: { kind: 'connections', connectionIds: [...connectionIds] },
+      frames: [],
+      includeMembers: false,
+    };
+    const failed: SendToResult['failed'] = [];
+    const result = await this.#deliverTo(
+      new Set(connectionIds),
+      () => payloads,
+      detail,
+      (connectionId, error) => failed.push({ connectionId, error }),
+    );
+    return { ...result, failed };
+  }
+
+  static #emptyResult(): FanOutResult {
+    return { recipients: 0, framesSent: 0, gone: 0, throttled: 0, throttledConnectionIds: [] };
+  }
+
+  async #deliverTo(
+    recipients: Iterable<string> | AsyncIterable<string>,
+    payloadsFor: Payloads,
+    detail: ChatEventDetail,
+    onError?: (connectionId: string, error: unknown) => void,
+  ): Promise<FanOutResult> {
+    const { sender, onGone, concurrency } = this.#options;
+    const result = FanOut.#emptyResult();
 
     let deferred: Deferred[] = [];
     /** Sends frames from `from` on; returns the index of a throttled frame, or -1 when done. */
-    const deliverFrom = async (connectionId: string, from: number): Promise<number> => {
+    const sendFrom = async (connectionId: string, from: number): Promise<number> => {
       // One connection's frames go in order (the members list after the join it reports).
       const payloads = payloadsFor(connectionId);
       for (let i = from; i < payloads.length; i++) {
@@ -157,6 +209,16 @@ export class FanOut {
       }
       return -1;
     };
+    const deliverFrom = onError
+      ? async (connectionId: string, from: number): Promise<number> => {
+          try {
+            return await sendFrom(connectionId, from);
+          } catch (error) {
+            onError(connectionId, error);
+            return -1;
+          }
+        }
+      : sendFrom;
 
     await forEachConcurrent(recipients, concurrency, async (connectionId) => {
       result.recipients += 1;
@@ -179,9 +241,35 @@ export class FanOut {
     return result;
   }
 
-  async #payloads(detail: ChatEventDetail): Promise<Payloads> {
+  /**
+   * For a presence event (the room's change, or the joiner's list): one Query of at most
+   * threshold + 1 names, before anything else, so a large room's event can be queued without
+   * reading its audience. A part of a split room (or a legacy shard event) reads it with its payloads.
+   */
+  async #roomSize(detail: ChatEventDetail): Promise<RoomSize | undefined> {
+    const { presence, audience } = detail;
+    if (!presence) return undefined;
+    if (presence.send === 'room' && audience.kind !== 'room') return undefined;
+    const max = this.#options.presenceFullListMax ?? DEFAULT_PRESENCE_FULL_LIST_MAX;
+    return this.#options.store.listMembersUpTo(this.#nowSeconds(), max);
+  }
+
+  /** Queues a large room's presence event to PresenceQueue; false when there is no queue. */
+  async #queued(detail: ChatEventDetail): Promise<boolean> {
+    const { presenceQueue } = this.#options;
+    if (!presenceQueue || !detail.presence) return false;
+    await presenceQueue.enqueue({
+      correlationId: detail.correlationId,
+      presence: detail.presence,
+      at: detail.frames[0]?.id ?? '',
+    });
+    return true;
+  }
+
+  async #payloads(detail: ChatEventDetail, size: RoomSize | undefined): Promise<Payloads> {
     const frames: object[] = [...detail.frames];
-    if (detail.presence) return this.#presencePayloads(detail.presence, frames);
+    if (detail.presence) return this.#presencePayloads(detail.presence, frames, size);
+    if (detail.presenceFrames) frames.push(...detail.presenceFrames);
     // An event from a chat-api older than `presence`: the list as the index has it.
     if (detail.includeMembers) frames.push(membersFrame(sortMembers(await this.#listMembers())));
     const payloads = frames.map((frame) => JSON.stringify(frame));
@@ -190,17 +278,25 @@ export class FanOut {
 
   /**
    * DynamoDB cost per event: one Query of at most threshold + 1 names for a `room` event (per
-   * shard event), one full Members Query for the joiner's `full` event (docs/architecture.md).
+   * part), the same for the joiner's `full` event of a small room (it is the whole list); a large
+   * room's events are queued (docs/architecture.md, "Presence").
    */
-  async #presencePayloads(presence: PresenceDetail, frames: object[]): Promise<Payloads> {
+  async #presencePayloads(
+    presence: PresenceDetail,
+    frames: object[],
+    size: RoomSize | undefined,
+  ): Promise<Payloads> {
     const { change } = presence;
+    const max = this.#options.presenceFullListMax ?? DEFAULT_PRESENCE_FULL_LIST_MAX;
+    const { names, more } = size ?? (await this.#options.store.listMembersUpTo(this.#nowSeconds(), max));
     if (presence.send === 'full') {
-      const names = sortMembers(applyPresenceChange(await this.#listMembers(), change));
-      const payloads = [...frames, ...membersPages(names)].map((frame) => JSON.stringify(frame));
+      // A small room's bounded read is its whole list; a large one's (with no queue) is read in full.
+      const list = more ? await this.#listMembers() : names;
+      const payloads = [...frames, ...membersPages(sortMembers(applyPresenceChange(list, change)))].map(
+        (frame) => JSON.stringify(frame),
+      );
       return () => payloads;
     }
-    const max = this.#options.presenceFullListMax ?? DEFAULT_PRESENCE_FULL_LIST_MAX;
-    const { names, more } = await this.#options.store.listMembersUpTo(this.#nowSeconds(), max);
     if (more) {
       // A large room: the change only, and no system line (one per join is noise at this size).
       const delta = [JSON.stringify(deltaOf(change))];

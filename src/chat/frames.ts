@@ -201,6 +201,42 @@ export const presenceFrame = (change: {
   renamed: change.renamed ?? [],
 });
 
+// The frame around a presence page's changes (three empty lists).
+const PRESENCE_OVERHEAD_BYTES = utf8Length(JSON.stringify(presenceFrame({})));
+
+/**
+ * A presence frame as frames of at most `maxBytes` each (a coalesced batch can hold thousands of
+ * changes). The changes keep their order across frames (every `left`, then every `renamed`, then
+ * every `joined`), so applying the frames one after the other, each left-renamed-joined, gives the
+ * same list as applying the whole frame. A frame that fits is returned as it is.
+ */
+export const presencePages = (frame: PresenceFrame, maxBytes = MEMBERS_PAGE_BYTES): PresenceFrame[] => {
+  type Item = { left: string } | { renamed: RenamedMember } | { joined: string };
+  const items: Item[] = [
+    ...frame.left.map((left) => ({ left })),
+    ...frame.renamed.map((renamed) => ({ renamed })),
+    ...frame.joined.map((joined) => ({ joined })),
+  ];
+  const pages: PresenceFrame[] = [presenceFrame({})];
+  let bytes = PRESENCE_OVERHEAD_BYTES;
+  for (const item of items) {
+    // The item as JSON, plus the comma that separates it from the previous one.
+    const size = utf8Length(JSON.stringify(Object.values(item)[0])) + 1;
+    let page = pages[pages.length - 1] as PresenceFrame;
+    const empty = page.left.length + page.renamed.length + page.joined.length === 0;
+    if (bytes + size > maxBytes && !empty) {
+      page = presenceFrame({});
+      pages.push(page);
+      bytes = PRESENCE_OVERHEAD_BYTES;
+    }
+    bytes += size;
+    if ('left' in item) page.left.push(item.left);
+    else if ('renamed' in item) page.renamed.push(item.renamed);
+    else page.joined.push(item.joined);
+  }
+  return pages.length === 1 ? [frame] : pages;
+};
+
 /** UTF-8 byte length without TextEncoder (src/chat stays plain ECMAScript). */
 export function utf8Length(text: string): number {
   let bytes = 0;

@@ -1,4 +1,4 @@
-import type { ChatEvent } from './chat-events';
+import type { ChatEvent, PresenceMessage } from './chat-events';
 import type { BucketStep, RateBucket } from './rate-limit';
 import type { AudienceRange, ConnectionKey } from './sharding';
 
@@ -79,6 +79,12 @@ export interface ConnectionStore {
 export interface ChatEventPublisher {
   /** Publishes every event or throws; partial failures are retried inside. */
   publish(events: ChatEvent[]): Promise<void>;
+}
+
+/** Where a large room's presence events wait to be coalesced (PresenceQueue, an SQS queue). */
+export interface PresenceQueue {
+  /** Queues the message or throws. */
+  enqueue(message: PresenceMessage): Promise<void>;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
 import { SignedHttpConnectionSender } from '../delivery/signed-http-connection-sender';
+import { SqsPresenceQueue } from '../delivery/sqs-presence-queue';
 import { QueueUnpublishedEvents } from '../delivery/unpublished-events';
 import { tracer } from './powertools';
 
@@ -61,8 +62,9 @@ export const createEventBridgeClient = () =>
   tracer.captureAWSv3Client(new EventBridgeClient({ requestHandler: timeouts(CLIENT_TIMEOUTS.eventBridge) }));
 
 /**
- * SendMessage for the queue that keeps chat events EventBridge would not take. Only a PutEvents
- * outage ever calls it, so the SQS client is loaded on first use, not bundled: template.yaml lists
+ * SendMessage, for the queue that keeps chat events EventBridge would not take and for PresenceQueue.
+ * Only a PutEvents outage or a large room's presence event calls it, so the SQS client is loaded
+ * on first use, not bundled: template.yaml lists
  * `@aws-sdk/client-sqs` as External and Lambda's Node.js runtime provides it (as it does the
  * credential providers). Bundled, it added 27 KB and module-init time to every cold start for a
  * path that is almost never taken.
@@ -134,3 +136,10 @@ export const queueOfUnpublishedEvents = (queueUrl: string): QueueUnpublishedEven
   const sqs = createLazySqsSender();
   return new QueueUnpublishedEvents(queueUrl, sqs.send, sqs.prepare);
 };
+
+/**
+ * PresenceQueue, where the broadcaster queues a large room's presence events to coalesce them
+ * (the same lazily loaded SQS client: small rooms never load it).
+ */
+export const presenceQueueAt = (queueUrl: string): SqsPresenceQueue =>
+  new SqsPresenceQueue(queueUrl, createLazySqsSender().send);

@@ -84,6 +84,8 @@ export const broadcasterEnvironment = environment({
   MAX_PARALLEL_DELIVERIES: positiveInt(1000),
   // Presence (docs/protocol.md, "Members list"): audiences up to this size get full members frames.
   PRESENCE_FULL_LIST_MAX: positiveInt(100_000),
+  // Where a larger room's presence events wait to be coalesced (docs/architecture.md, "Presence").
+  PRESENCE_QUEUE_URL: httpUrl,
 });
 
 export type ChatApiConfig = ConfigOf<typeof chatApiEnvironment>;

@@ -89,10 +89,8 @@ const checkFrame = (frame: unknown, path: string, problems: Problems): void => {
 
 const PRESENCE_EVENTS: readonly unknown[] = ['joined', 'left', 'renamed'];
 
-// Optional: events from a chat-api older than presence deltas have none.
-const checkPresence = (presence: unknown, problems: Problems): void => {
-  const path = 'detail.presence';
-  if (presence === undefined) return;
+/** Checks a presence detail at `path` (also the body of a PresenceQueue message). */
+export const checkPresenceDetail = (presence: unknown, path: string, problems: Problems): void => {
   if (!isRecord(presence) || !isRecord(presence.change)) {
     problems.add(path, 'must be an object with a change');
     return;
@@ -122,6 +120,42 @@ const checkPresence = (presence: unknown, problems: Problems): void => {
     );
 };
 
+// Optional: events from a chat-api older than presence deltas have none.
+const checkPresence = (presence: unknown, problems: Problems): void => {
+  if (presence !== undefined) checkPresenceDetail(presence, 'detail.presence', problems);
+};
+
+const isNameList = (value: unknown): boolean => Array.isArray(value) && value.every(isNonEmptyString);
+
+// Coalesced presence frames, on the parts of a presence batch's room (src/chat/presence-batch.ts).
+const checkPresenceFrames = (frames: unknown, problems: Problems): void => {
+  const path = 'detail.presenceFrames';
+  if (frames === undefined) return;
+  if (!Array.isArray(frames)) {
+    problems.add(path, 'must be a list');
+    return;
+  }
+  for (const [index, frame] of frames.entries()) {
+    const at = `${path}[${index}]`;
+    if (!isRecord(frame)) {
+      problems.add(at, 'must be an object');
+      continue;
+    }
+    problems.check(frame.type === 'presence', `${at}.type`, 'must be presence');
+    problems.check(isNameList(frame.joined), `${at}.joined`, 'must be a list of names');
+    problems.check(isNameList(frame.left), `${at}.left`, 'must be a list of names');
+    problems.check(
+      Array.isArray(frame.renamed) &&
+        frame.renamed.every(
+          (rename) =>
+            isRecord(rename) && isNonEmptyString(rename.previousName) && isNonEmptyString(rename.name),
+        ),
+      `${at}.renamed`,
+      'must be a list of {previousName, name}',
+    );
+  }
+};
+
 const checkDetail = (detail: unknown, problems: Problems): void => {
   if (!isRecord(detail)) {
     problems.add('detail', 'must be an object');
@@ -139,6 +173,7 @@ const checkDetail = (detail: unknown, problems: Problems): void => {
       checkFrame(frame, `detail.frames[${index}]`, problems);
   problems.check(typeof detail.includeMembers === 'boolean', 'detail.includeMembers', 'must be a boolean');
   checkPresence(detail.presence, problems);
+  checkPresenceFrames(detail.presenceFrames, problems);
 };
 
 /**

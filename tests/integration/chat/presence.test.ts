@@ -1,9 +1,10 @@
 import { type ChatClient, type Frame, isMembers, isSystem, settle } from '../helpers/chat-client';
 import { useChatStack } from '../helpers/chat-stack';
-import { listOf } from '../helpers/screen';
+import { listOf, waitForList } from '../helpers/screen';
 
 // Presence on the local stack with the full-list threshold lowered to 3 (the template parameter),
-// so a handful of real clients crosses it: full members frames up to 3 members, deltas above.
+// so a handful of real clients crosses it: full members frames up to 3 members, deltas above
+// (through PresenceQueue and its event source mapping: each change here is alone in its window).
 jest.setTimeout(120_000);
 
 const THRESHOLD = 3;
@@ -32,6 +33,7 @@ describe('presence with a full-list threshold of 3', () => {
       );
       expect(await client.setName(name)).toEqual({ type: 'name', name });
       members.set(name, client);
+      await Promise.all(live().map((other) => waitForList(other, members.keys())));
       await settle(chat.stack, live());
 
       const everyone = sorted(members.keys());
@@ -66,6 +68,7 @@ describe('presence with a full-list threshold of 3', () => {
     expect(await ann.setName('anna')).toEqual({ type: 'name', name: 'anna' });
     members.delete('ann');
     members.set('anna', ann);
+    await Promise.all(live().map((client) => waitForList(client, members.keys())));
     await settle(chat.stack, live());
 
     for (const client of live()) {
@@ -85,6 +88,7 @@ describe('presence with a full-list threshold of 3', () => {
       members.delete(name);
       const marks = new Map(live().map((client) => [client, client.mark()]));
       await leaving.close();
+      await Promise.all(live().map((client) => waitForList(client, members.keys())));
       await settle(chat.stack, live());
 
       for (const client of live()) {

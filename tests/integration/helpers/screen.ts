@@ -1,4 +1,4 @@
-import type { Frame } from './chat-client';
+import type { ChatClient, Frame } from './chat-client';
 
 /**
  * The members list a client holds after its frames, applied as docs/protocol.md says: a full list
@@ -26,6 +26,19 @@ export function listOf(frames: readonly Frame[]): string[] {
     }
   }
   return [...list].sort();
+}
+
+/**
+ * Waits until the list the client holds (listOf its frames) is exactly `names`: above the
+ * full-list threshold, changes reach clients through PresenceQueue's batching window, which a
+ * stack drain does not necessarily cover.
+ */
+export function waitForList(client: ChatClient, names: Iterable<string>): Promise<Frame> {
+  const expected = [...names].sort();
+  const holds = () => JSON.stringify(listOf(client.frames));
+  return client.waitFor(() => holds() === JSON.stringify(expected), {
+    what: `the members list ${JSON.stringify(expected)}`,
+  });
 }
 
 /** A line on screen: the text of a public, private or system frame. */

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { AWS_ASYNC_RETRY_DELAYS_MS } from '../../../local/lambda/async-invoker';
 import { Resolver } from '../../../local/template/intrinsics';
 import type { TemplateValue } from '../../../local/template/parse-template';
@@ -19,9 +19,13 @@ const resource = (id: string) => {
 };
 const entryPointOf = (fn: Node): string => fn.Metadata.BuildProperties.EntryPoints[0];
 
-/** The config schema a handler loads, found in its source: `loadConfig(<schema>)`. */
+/** The config schema a handler loads, found in its function's folder: `loadConfig(<schema>)`. */
 const schemaKeysOf = (entryPoint: string): string[] => {
-  const source = readFileSync(join(ROOT, entryPoint), 'utf8');
+  const folder = dirname(join(ROOT, entryPoint));
+  const source = readdirSync(folder)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => readFileSync(join(folder, file), 'utf8'))
+    .join('\n');
   const name = /loadConfig\((\w+)\)/.exec(source)?.[1];
   const schema = name ? (config as Record<string, unknown>)[name] : undefined;
   if (!schema || typeof schema !== 'object' || !('shape' in schema)) {
@@ -276,6 +280,61 @@ describe('template.yaml', () => {
     });
   });
 
+  describe('the presence queue', () => {
+    const broadcaster = resource('BroadcasterFunction').Properties;
+    const queue = resource('PresenceQueue').Properties;
+    const sqsEvents = Object.values<Node>(broadcaster?.Events ?? {}).filter((event) => event.Type === 'SQS');
+
+    it("feeds the broadcaster in batches gathered over a window, retrying only a batch's failed messages", () => {
+      expect(sqsEvents).toHaveLength(1);
+      const mapping = sqsEvents[0].Properties;
+      expect(mapping.Queue).toEqual({ 'Fn::GetAtt': ['PresenceQueue', 'Arn'] });
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      // A standard queue takes up to 10,000 a batch; above 10, AWS requires a window of at least 1 s.
+      expect(mapping.BatchSize).toBeGreaterThan(10);
+      expect(mapping.BatchSize).toBeLessThanOrEqual(10_000);
+      expect(mapping.MaximumBatchingWindowInSeconds).toEqual({ Ref: 'PresenceBatchingWindowSeconds' });
+      const window = template.Parameters.PresenceBatchingWindowSeconds;
+      expect(Number(window?.MinValue)).toBeGreaterThanOrEqual(1);
+      expect(Number(window?.MaxValue)).toBeLessThanOrEqual(300);
+      // The delay before others see a change: short by default.
+      expect(Number(window?.Default)).toBe(1);
+      expect(broadcaster?.Environment.Variables.PRESENCE_QUEUE_URL).toEqual({ Ref: 'PresenceQueue' });
+    });
+
+    it('is a standard, encrypted queue whose messages stay hidden for 6 times the longest broadcaster Timeout', () => {
+      expect(queue?.FifoQueue).toBeUndefined();
+      expect(queue?.SqsManagedSseEnabled).toBe(true);
+      const longestTimeout = Number(template.Parameters.BroadcasterTimeoutSeconds?.MaxValue);
+      expect(queue?.VisibilityTimeout).toBeGreaterThanOrEqual(6 * longestTimeout);
+    });
+
+    it('moves a message that keeps failing to an encrypted dead-letter queue', () => {
+      expect(queue?.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': ['PresenceDeadLetterQueue', 'Arn'] },
+        maxReceiveCount: expect.any(Number),
+      });
+      expect(queue?.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+      expect(resource('PresenceDeadLetterQueue').Properties?.SqsManagedSseEnabled).toBe(true);
+    });
+
+    it('may be written to by the broadcaster only, through the SQSSendMessagePolicy template', () => {
+      const sendPolicies = (fn: Node) =>
+        (fn.Properties.Policies ?? []).filter(
+          (policy: Node) => typeof policy === 'object' && policy.SQSSendMessagePolicy,
+        );
+      const [[, broadcasterFn], [, chatApi]] = [
+        functions.find(([id]) => id === 'BroadcasterFunction') as [string, Node],
+        functions.find(([id]) => id === 'ChatApiFunction') as [string, Node],
+      ];
+      expect(sendPolicies(broadcasterFn)).toEqual([
+        { SQSSendMessagePolicy: { QueueName: { 'Fn::GetAtt': ['PresenceQueue', 'QueueName'] } } },
+      ]);
+      expect(JSON.stringify(chatApi.Properties.Policies ?? [])).not.toContain('PresenceQueue');
+      expect(JSON.stringify(chatApi.Properties.Environment ?? {})).not.toContain('PresenceQueue');
+    });
+  });
+
   describe('the alarms', () => {
     const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     const alarmOn = (namespace: string, metric: string, dimension: Node) =>
@@ -295,12 +354,17 @@ describe('template.yaml', () => {
         (r.Properties?.Targets ?? []).map((t: Node) => t.DeadLetterConfig?.Arn),
       ),
       ...functions.map(([, fn]) => fn.Properties?.DeadLetterQueue?.TargetArn),
+      ...Object.values(template.Resources).map((r) => r.Properties?.RedrivePolicy?.deadLetterTargetArn),
     ]
       .filter((arn): arn is Node => arn !== undefined)
       .map((arn) => arn['Fn::GetAtt'][0] as string);
 
-    it('watch both dead-letter queues: any visible message raises the alarm', () => {
-      expect(deadLetterQueues.sort()).toEqual(['BroadcasterDeadLetterQueue', 'EventDeliveryDeadLetterQueue']);
+    it('watch every dead-letter queue: any visible message raises the alarm', () => {
+      expect(deadLetterQueues.sort()).toEqual([
+        'BroadcasterDeadLetterQueue',
+        'EventDeliveryDeadLetterQueue',
+        'PresenceDeadLetterQueue',
+      ]);
       for (const queue of deadLetterQueues) {
         const found = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', {
           Name: 'QueueName',
@@ -354,7 +418,7 @@ describe('template.yaml', () => {
 
     it("notify the stack's SNS topic when they fire and when they clear", () => {
       expect(topics).toHaveLength(1);
-      expect(alarms).toHaveLength(4);
+      expect(alarms).toHaveLength(5);
       for (const alarm of alarms) {
         expect(alarm.Properties?.AlarmActions).toEqual(topics);
         expect(alarm.Properties?.OKActions).toEqual(topics);
@@ -429,6 +493,8 @@ describe('template.yaml', () => {
       'BroadcasterDeadLetterQueueName',
       'UnpublishedEventsQueueName',
       'UnpublishedEventsQueueUrl',
+      'PresenceQueueUrl',
+      'PresenceDeadLetterQueueName',
       'AlarmTopicArn',
     ]) {
       expect(template.Outputs[output]).toBeDefined();

@@ -46,7 +46,7 @@ describe('parseChatEventEnvelope', () => {
     expect(() => parseChatEventEnvelope(event)).toThrow(
       new InvalidChatEventError(
         'Not a chat event: detail-type must be one of Member Joined, Member Renamed, Member Left, ' +
-          'Public Message Sent, Private Message Sent; source must be chat.api; ' +
+          'Public Message Sent, Private Message Sent, Presence Changed; source must be chat.api; ' +
           'detail.correlationId must be a non-empty string; ' +
           'detail.audience.connectionIds must be a non-empty list of non-empty strings; ' +
           'detail.frames[0].id must be a non-empty string; detail.frames[0].ts must be a number; ' +

@@ -19,7 +19,18 @@ describe('configuration', () => {
       RECIPIENTS_PER_DELIVERY: 2000,
       MAX_PARALLEL_DELIVERIES: 100,
       PRESENCE_FULL_LIST_MAX: 100,
+      PRESENCE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/presence',
     });
+  });
+
+  it("names the broadcaster's missing presence queue URL", () => {
+    const env = { ...TEST_ENV, PRESENCE_QUEUE_URL: undefined };
+    expect(() => loadConfig(broadcasterEnvironment, env)).toThrow(
+      'Environment configuration error: PRESENCE_QUEUE_URL is not set',
+    );
+    expect(() => loadConfig(broadcasterEnvironment, { ...TEST_ENV, PRESENCE_QUEUE_URL: 'presence' })).toThrow(
+      'PRESENCE_QUEUE_URL is invalid (expected an http(s) URL)',
+    );
   });
 
   it('names every missing variable in one error', () => {
