@@ -46,9 +46,9 @@ export class MembersModel {
   }
 
   /** Applies any server frame; frames other than `members` and `presence` change nothing. */
-  apply(frame: { type?: unknown }): void {
-    if (frame.type === 'members') this.#members(frame as MembersFrameIn);
-    else if (frame.type === 'presence') this.#presence(frame as PresenceFrameIn);
+  apply(frame: { readonly type?: unknown; readonly [key: string]: unknown }): void {
+    if (frame.type === 'members') this.#members(frame as unknown as MembersFrameIn);
+    else if (frame.type === 'presence') this.#presence(frame as unknown as PresenceFrameIn);
   }
 
   #members(frame: MembersFrameIn): void {
