@@ -423,6 +423,13 @@ async function joinBurst(req: JoinBurstRequest): Promise<JoinBurstReply> {
   let lastAckAt = 0;
   const acked: string[] = [];
   const firstSendAt = wallClockMs();
+  // A line every 10 s on stderr: a burst of 1,000 can take minutes on a loaded machine.
+  const progress = setInterval(() => {
+    const waiting = watch ? ` ${watch.notExact.size} lists not exact;` : '';
+    process.stderr.write(
+      `[clients] join burst: ${acked.length + failed}/${watched.length} setName answered;${waiting} ${Object.values(tally.framesByType).reduce((a, b) => a + b, 0)} frames so far\n`,
+    );
+  }, 10_000);
   // Every setName goes out at once: nameOne sends synchronously, before awaiting its answer.
   await Promise.all(
     watched.map(async (c, i) => {
@@ -453,6 +460,7 @@ async function joinBurst(req: JoinBurstRequest): Promise<JoinBurstReply> {
   }
   const firstExactAt = await exactAt;
   clearTimeout(timer);
+  clearInterval(progress);
   if (firstExactAt === undefined) watch = undefined;
   const log = membersLog ?? [];
   membersLog = undefined;

@@ -48,6 +48,8 @@ export interface JoinResult {
   framesWhenQuiet: FrameTally;
   /** Whether every list was still exact once the stack was quiet (a stale list must not undo it). */
   exactWhenQuiet: boolean;
+  /** Whether the stack finished delivering within the settle timeout after the lists were checked. */
+  drained: boolean;
   notExact: number;
   differences: ListDifference[];
   counts: CallCounts;
@@ -118,7 +120,7 @@ export async function runJoinBurst(
   });
   // Late frames (a stale list, a delta after the lists were exact) must not undo it: the watch goes
   // on until the stack has nothing left to deliver and no frame came for a while.
-  await stack.drain();
+  const drained = await drainWithin(stack, o.settleTimeoutMs);
   await pool.quiet(2000, o.settleTimeoutMs);
   const check = await pool.checkMembers({ clients: indices, names });
   const counts = countsSince(stack.counts(), before);
@@ -138,11 +140,25 @@ export async function runJoinBurst(
     frames: tallyOf(burst.framesByType, burst.bytes),
     framesWhenQuiet: tallyOf(check.framesByType, check.bytes),
     exactWhenQuiet: check.notExact === 0,
+    drained,
     notExact: burst.exactAt === undefined ? burst.notExact : check.notExact,
     differences: burst.exactAt === undefined ? burst.differences : check.differences,
     counts,
     ...(failure ? { failure } : {}),
   };
+}
+
+/** The stack's drain, bounded: O(N^2) presence frames could keep it busy for an hour. */
+async function drainWithin(stack: BenchStack, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([stack.drain().then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function joinFailure(

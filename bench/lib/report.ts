@@ -394,7 +394,7 @@ export function renderReport(r: BenchResults): string {
       rows.push([
         '... until the stack was quiet',
         'report',
-        `${n(j.framesWhenQuiet.total)}; lists still exact: ${j.exactWhenQuiet ? 'yes' : `NO (${j.notExact} not)`}`,
+        `${n(j.framesWhenQuiet.total)}${j.drained === false ? ' (the stack was still delivering when the wait ended)' : ''}; lists still exact: ${j.exactWhenQuiet ? 'yes' : `NO (${j.notExact} not)`}`,
         '-',
       ]);
     }

@@ -33,6 +33,7 @@ const join = (over: Partial<JoinResult>): JoinResult => ({
   frames: tally,
   framesWhenQuiet: tally,
   exactWhenQuiet: true,
+  drained: true,
   notExact: 0,
   differences: [],
   counts: {} as CallCounts,
