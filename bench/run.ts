@@ -106,6 +106,12 @@ const program = new Command()
     int,
   )
   .option(
+    '--join-in-flight <n>',
+    'setName requests in flight at once in the join stage (0: all at once)',
+    int,
+    0,
+  )
+  .option(
     '--join-timeout <s>',
     'how long after the last name acknowledgement every members list may take to become exact',
     num,
@@ -148,6 +154,7 @@ interface Options {
   callbackLatency: number;
   joinClients?: number;
   joinTimeout: number;
+  joinInFlight: number;
   members100k: boolean;
   membersCount: number;
   loadClients?: number;
@@ -394,6 +401,7 @@ async function main(): Promise<number> {
       try {
         const r = await runJoinBurst(stack, pool, {
           clients: o.joinClients,
+          inFlight: o.joinInFlight,
           concurrency: o.connectConcurrency,
           settleTimeoutMs: o.joinTimeout * 1000,
           ackTimeoutMs: o.joinTimeout * 1000,

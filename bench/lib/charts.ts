@@ -135,7 +135,7 @@ function joinChart(r: BenchResults): Chart | undefined {
   return {
     file: 'join-burst.svg',
     svg: barChart({
-      title: `${j.clients.toLocaleString('en-US')} clients set their names at once`,
+      title: `${j.clients.toLocaleString('en-US')} clients set their names ${j.inFlight > 0 ? `(${j.inFlight} requests in flight)` : 'at once'}`,
       subtitle: `Whole join: first setName to last acknowledgement. Settle: last acknowledgement until every client's members list (from members pages and presence deltas) is exact for good${j.settleMs === undefined ? `: NOT EXACT after ${j.settleTimeoutMs / 1000} s, so no bar` : ''}. ${j.frames.total.toLocaleString('en-US')} frames received. ${runLabel(r)}.`,
       xLabel: 'clients',
       yLabel: 'seconds',

@@ -430,18 +430,22 @@ async function joinBurst(req: JoinBurstRequest): Promise<JoinBurstReply> {
       `[clients] join burst: ${acked.length + failed}/${watched.length} setName answered;${waiting} ${Object.values(tally.framesByType).reduce((a, b) => a + b, 0)} frames so far\n`,
     );
   }, 10_000);
-  // Every setName goes out at once: nameOne sends synchronously, before awaiting its answer.
-  await Promise.all(
-    watched.map(async (c, i) => {
+  // By default every setName goes out at once (nameOne sends before awaiting its answer); with
+  // inFlight, at most that many wait for their answer at any time.
+  const limit = req.inFlight > 0 ? req.inFlight : watched.length;
+  await pool(
+    watched.map((c, i) => [c, req.names[i] as string] as const),
+    limit,
+    async ([c, name]) => {
       try {
-        await nameOne(c, req.names[i] as string, req.ackTimeoutMs);
+        await nameOne(c, name, req.ackTimeoutMs);
         lastAckAt = Math.max(lastAckAt, wallClockMs());
         acked.push(c.name as string);
       } catch (err) {
         failed++;
         firstError ??= (err as Error).message;
       }
-    }),
+    },
   );
   // The list every client must end with: what the server acknowledged, and who was there before.
   const expected = expectedMembers([...req.others, ...acked]);

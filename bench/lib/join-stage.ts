@@ -25,6 +25,8 @@ export interface FrameTally {
 
 export interface JoinResult {
   clients: number;
+  /** setName requests in flight at once (0: all at once, a burst). */
+  inFlight: number;
   target: typeof JOIN_TARGET;
   connectMs: number;
   acknowledged: number;
@@ -94,7 +96,13 @@ function countsSince(after: CallCounts, before: CallCounts): CallCounts {
 export async function runJoinBurst(
   stack: BenchStack,
   pool: ClientPool,
-  o: { clients: number; concurrency: number; settleTimeoutMs: number; ackTimeoutMs: number },
+  o: {
+    clients: number;
+    inFlight: number;
+    concurrency: number;
+    settleTimeoutMs: number;
+    ackTimeoutMs: number;
+  },
 ): Promise<JoinResult> {
   const t0 = wallClockMs();
   const opened = await pool.open({
@@ -114,6 +122,7 @@ export async function runJoinBurst(
     clients: indices,
     names,
     others: [],
+    inFlight: o.inFlight,
     ackTimeoutMs: o.ackTimeoutMs,
     settleTimeoutMs: o.settleTimeoutMs,
     logMembersFrames: false,
@@ -124,9 +133,18 @@ export async function runJoinBurst(
   await pool.quiet(2000, o.settleTimeoutMs);
   const check = await pool.checkMembers({ clients: indices, names });
   const counts = countsSince(stack.counts(), before);
-  const failure = joinFailure(burst, o.settleTimeoutMs, check.notExact, check.differences);
+  const problem = joinFailure(burst, o.settleTimeoutMs, check.notExact, check.differences);
+  // What the stack said about it: failed invocations, gateway timeouts, function errors.
+  const logs = problem
+    ? stack.recentLogs(
+        (line) => /"level":"ERROR"/.test(line) || line.startsWith('INVOCATION') || line.startsWith('GATEWAY'),
+        5,
+      )
+    : [];
+  const failure = problem && logs.length ? `${problem} Stack log lines: ${logs.join(' || ')}` : problem;
   return {
     clients: o.clients,
+    inFlight: o.inFlight,
     target: JOIN_TARGET,
     connectMs,
     acknowledged: burst.acknowledged,
@@ -244,6 +262,7 @@ export async function runMembersAtScale(
     clients: [me],
     names: ['zzjoiner'],
     others,
+    inFlight: 0,
     ackTimeoutMs: o.timeoutMs,
     settleTimeoutMs: o.timeoutMs,
     logMembersFrames: true,

@@ -111,6 +111,8 @@ export interface JoinBurstRequest {
   clients: number[];
   names: string[];
   others: string[];
+  /** setName requests waiting for their answer at once; 0 = all of them (a burst). */
+  inFlight: number;
   /** Per setName: how long to wait for its acknowledgement. */
   ackTimeoutMs: number;
   /** From the last acknowledgement: how long every list may take to become exact. */

@@ -347,7 +347,7 @@ export function renderReport(r: BenchResults): string {
         j.clients >= j.target.clients &&
         j.settleMs <= j.target.settleMs;
       rows.push([
-        `${n(j.clients)} clients set their names at once: last acknowledgement -> every list exact (for good)`,
+        `${n(j.clients)} clients set their names ${j.inFlight > 0 ? `(${j.inFlight} requests in flight)` : 'at once'}: last acknowledgement -> every list exact (for good)`,
         `at most ${n(j.target.settleMs / 1000)} s for ${n(j.target.clients)}`,
         j.settleMs === undefined
           ? `FAILED (not exact after ${n(j.settleTimeoutMs / 1000)} s)`

@@ -21,6 +21,7 @@ const tally = { total: 3000, bytes: 300_000, byType: { name: 1000, members: 1000
 
 const join = (over: Partial<JoinResult>): JoinResult => ({
   clients: 1000,
+  inFlight: 0,
   target: { clients: 1000, settleMs: 10_000 },
   connectMs: 5000,
   acknowledged: 1000,
