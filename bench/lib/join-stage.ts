@@ -268,6 +268,8 @@ export async function runMembersAtScale(
     logMembersFrames: true,
   });
   await stack.drain();
+  // Ends the client's watch, and sees that nothing delivered after the last page undid the list.
+  const check = await pool.checkMembers({ clients: [me], names: [...others, 'zzjoiner'] });
   const counts = countsSince(stack.counts(), before);
   const frames = burst.membersFrames;
   const sizes = frames.map((f) => f.bytes).sort((a, b) => a - b);
@@ -286,7 +288,9 @@ export async function runMembersAtScale(
         ? `the joiner's list was not exact ${o.timeoutMs / 1000} s after its acknowledgement (${frames.length} members frames received): ${describeDifferences(burst.differences)}`
         : overLimit > 0
           ? `${overLimit} members frames were over ${FRAME_LIMIT_BYTES} bytes`
-          : undefined;
+          : check.notExact > 0
+            ? `the joiner's list was exact, then undone by a later frame: ${describeDifferences(check.differences)}`
+            : undefined;
   return {
     seeded: o.members,
     seedMs,
