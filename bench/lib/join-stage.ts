@@ -135,12 +135,12 @@ export async function runJoinBurst(
   const counts = countsSince(stack.counts(), before);
   const problem = joinFailure(burst, o.settleTimeoutMs, check.notExact, check.differences);
   // What the stack said about it: failed invocations, gateway timeouts, function errors.
-  const logs = problem
-    ? stack.recentLogs(
-        (line) => /"level":"ERROR"/.test(line) || line.startsWith('INVOCATION') || line.startsWith('GATEWAY'),
-        5,
-      )
+  // Function errors and failed invocations first; gateway lines (closes, timeouts) only without them.
+  const errors = problem
+    ? stack.recentLogs((line) => /"level":"ERROR"/.test(line) || line.startsWith('INVOCATION'), 5)
     : [];
+  const logs =
+    problem && errors.length === 0 ? stack.recentLogs((line) => line.startsWith('GATEWAY'), 3) : errors;
   const failure = problem && logs.length ? `${problem} Stack log lines: ${logs.join(' || ')}` : problem;
   return {
     clients: o.clients,
