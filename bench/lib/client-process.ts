@@ -47,7 +47,6 @@ interface MembersWatch {
   notExact: Set<Client>;
   /** Since when every list has been exact (cleared when one stops being exact). */
   exactSince?: number;
-  firstExactAt?: number;
   /** Times a frame made an exact list inexact again after all had been exact. */
   regressions: number;
   done: (at: number) => void;
@@ -127,7 +126,6 @@ function onFrame(client: Client, data: WebSocket.RawData): void {
       }
       if (w.notExact.size === 0 && w.exactSince === undefined) {
         w.exactSince = at;
-        w.firstExactAt ??= at;
         w.done(at);
       }
     }
@@ -459,7 +457,6 @@ async function joinBurst(req: JoinBurstRequest): Promise<JoinBurstReply> {
   watch = { expected, watched: new Set(watched), notExact, regressions: 0, done: (at) => resolveExact(at) };
   if (notExact.size === 0) {
     watch.exactSince = lastAckAt;
-    watch.firstExactAt = lastAckAt;
     resolveExact(lastAckAt);
   }
   const firstExactAt = await exactAt;
