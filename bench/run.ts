@@ -15,6 +15,12 @@ import { actionCosts, messageCosts, PRICE_SHEET } from './lib/cost-stage';
 import { type CurveResult, runCurve } from './lib/curve';
 import { readDeliveryParameters, writeDerivedTemplate } from './lib/derived-template';
 import { measureFloor } from './lib/floor';
+import {
+  type JoinResult,
+  type MembersAtScaleResult,
+  runJoinBurst,
+  runMembersAtScale,
+} from './lib/join-stage';
 import { projectionFrom } from './lib/projection';
 import { type BenchResults, renderReport } from './lib/report';
 import {
@@ -30,8 +36,10 @@ import {
 import { type BenchStack, startBenchStack } from './lib/stack-adapter';
 
 const ROOT = path.resolve(__dirname, '..');
-const STAGES = ['cold', 'floor', 'latency', 'curve', 'fanout', 'load'] as const;
-type Stage = (typeof STAGES)[number];
+const STAGES = ['cold', 'floor', 'latency', 'curve', 'fanout', 'join', 'load'] as const;
+/** Stages a default run leaves out (too long for it): --members-100k or --stages adds them. */
+const OPT_IN_STAGES = ['members'] as const;
+type Stage = (typeof STAGES)[number] | (typeof OPT_IN_STAGES)[number];
 
 const int = (v: string) => {
   const n = Number(v);
@@ -51,7 +59,11 @@ const program = new Command()
     'Latency, fan-out against a naive baseline and a raw-ws floor, cold start, cost, and exact-once delivery under load.',
   )
   .option('--quick', 'a 1-2 minute smoke run with small sizes', false)
-  .option('--stages <list>', `comma-separated subset of ${STAGES.join(',')}`, (v) => v.split(',') as Stage[])
+  .option(
+    '--stages <list>',
+    `comma-separated subset of ${[...STAGES, ...OPT_IN_STAGES].join(',')}`,
+    (v) => v.split(',') as Stage[],
+  )
   .option(
     '--latency-clients <list>',
     'clients per latency run (the first --latency-named of them set a name)',
@@ -88,6 +100,29 @@ const program = new Command()
   .option('--fanout-clients <list>', 'connections for the fan-out runs (ascending)', list(int))
   .option('--fanout-runs <n>', 'measured broadcasts per design and size (after one warm-up)', int)
   .option('--callback-latency <ms>', 'simulated PostToConnection round trip in every stage', int, 20)
+  .option(
+    '--join-clients <n>',
+    'clients that set their names in one burst in the join stage (default 1000)',
+    int,
+  )
+  .option(
+    '--join-in-flight <n>',
+    'setName requests in flight at once in the join stage (0: all at once)',
+    int,
+    0,
+  )
+  .option(
+    '--join-timeout <s>',
+    'how long after the last name acknowledgement every members list may take to become exact',
+    num,
+    120,
+  )
+  .option(
+    '--members-100k',
+    'also run the members-list stage (seeded members, one real joiner; a few minutes)',
+    false,
+  )
+  .option('--members-count <n>', 'members seeded for the members-list stage', int, 100_000)
   .option('--load-clients <n>', 'named clients in the load run', int)
   .option('--load-messages <n>', 'public messages each load client sends', int)
   .option('--load-rate <n>', 'public messages per second in the load run (all clients together)', num)
@@ -117,6 +152,11 @@ interface Options {
   fanoutClients?: number[];
   fanoutRuns?: number;
   callbackLatency: number;
+  joinClients?: number;
+  joinTimeout: number;
+  joinInFlight: number;
+  members100k: boolean;
+  membersCount: number;
   loadClients?: number;
   loadMessages?: number;
   loadRate?: number;
@@ -136,7 +176,11 @@ function withDefaults(o: Options) {
   const latencyClients = o.latencyClients ?? (q ? [20, 100] : [100, 1000]);
   return {
     ...o,
-    stages: o.stages ?? [...STAGES],
+    stages: [
+      ...(o.stages ?? STAGES),
+      ...(o.members100k && !o.stages?.includes('members') ? (['members'] as const) : []),
+    ] as Stage[],
+    joinClients: o.joinClients ?? (q ? 100 : 1000),
     latencyClients,
     // Doubling steps: the stack saturates somewhere on the way and the curve stops one step later,
     // so the steps past the knee cost nothing.
@@ -347,6 +391,59 @@ async function main(): Promise<number> {
       await shared?.stop();
       await pool.closeAll();
     }
+
+    results.join = await stage('join', async (): Promise<JoinResult> => {
+      // A stack of its own: the room must hold exactly the names this burst sets.
+      const stack = await startBenchStack({
+        templatePath: derived.path,
+        callbackLatencyMs: o.callbackLatency,
+      });
+      try {
+        const r = await runJoinBurst(stack, pool, {
+          clients: o.joinClients,
+          inFlight: o.joinInFlight,
+          concurrency: o.connectConcurrency,
+          settleTimeoutMs: o.joinTimeout * 1000,
+          ackTimeoutMs: o.joinTimeout * 1000,
+        });
+        log(
+          `join: ${r.clients} names acknowledged in ${(r.joinMs / 1000).toFixed(1)} s; lists exact ${r.settleMs === undefined ? 'NEVER' : `${(r.settleMs / 1000).toFixed(1)} s`} after the last; ${r.frames.total} frames`,
+        );
+        if (r.failure) results.failures.push(`join ${r.clients}: ${r.failure}`);
+        return r;
+      } finally {
+        await stack.stop();
+        await pool.closeAll();
+      }
+    });
+
+    results.members = await stage('members', async (): Promise<MembersAtScaleResult> => {
+      const stack = await startBenchStack({
+        templatePath: derived.path,
+        callbackLatencyMs: o.callbackLatency,
+      });
+      try {
+        let shown = 0;
+        const r = await runMembersAtScale(stack, pool, {
+          members: o.membersCount,
+          timeoutMs: o.joinTimeout * 1000,
+          onProgress: (written) => {
+            if (written - shown >= 20_000) {
+              shown = written;
+              log(`members: ${written} members seeded`);
+            }
+          },
+        });
+        log(
+          `members: ${r.seeded} seeded in ${(r.seedMs / 1000).toFixed(0)} s; the joiner's list ${r.exact ? `exact after ${((r.lastPageMs ?? 0) / 1000).toFixed(1)} s` : 'NOT exact'} in ${r.listPages} pages of at most ${r.bytesPerPage.max} bytes`,
+        );
+        if (r.failure) results.failures.push(`members ${r.seeded}: ${r.failure}`);
+        return r;
+      } finally {
+        await stack.stop();
+        await pool.closeAll();
+      }
+    });
 
     results.load = await stage('load', async () => {
       const stack = await startBenchStack({

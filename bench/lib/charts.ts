@@ -1,7 +1,7 @@
 /**
  * The bench's pictures, rendered from a results object: latency percentiles against offered load,
  * fan-out time against connections (pipeline, naive baseline, raw-ws floor, log scales) and CPU per
- * delivered frame. Written next to docs/benchmarks.md by the bench and by `npm run bench:charts`.
+ * delivered frame, and the join burst against its target. Written next to docs/benchmarks.md by the bench and by `npm run bench:charts`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -128,9 +128,34 @@ function cpuChart(r: BenchResults): Chart | undefined {
   };
 }
 
+function joinChart(r: BenchResults): Chart | undefined {
+  const j = r.join;
+  if (!j) return undefined;
+  const s = (v: number | undefined) => (v === undefined ? Number.NaN : v / 1000);
+  return {
+    file: 'join-burst.svg',
+    svg: barChart({
+      title: `${j.clients.toLocaleString('en-US')} clients set their names ${j.inFlight > 0 ? `(${j.inFlight} requests in flight)` : 'at once'}`,
+      subtitle: `Whole join: first setName to last acknowledgement. Settle: last acknowledgement until every client's members list (from members pages and presence deltas) is exact for good${j.settleMs === undefined ? `: NOT EXACT after ${j.settleTimeoutMs / 1000} s, so no bar` : ''}. ${j.frames.total.toLocaleString('en-US')} frames received. ${runLabel(r)}.`,
+      xLabel: 'clients',
+      yLabel: 'seconds',
+      seriesNames: ['whole join', 'settle'],
+      groups: [{ label: j.clients.toLocaleString('en-US'), values: [s(j.joinMs), s(j.settleMs)] }],
+      references: [
+        {
+          y: j.target.settleMs / 1000,
+          label: `settle target ${j.target.settleMs / 1000} s for ${j.target.clients.toLocaleString('en-US')}`,
+        },
+      ],
+    }),
+  };
+}
+
 /** Every chart the results can fill; a stage the run skipped gives no chart. */
 export function chartsFromResults(r: BenchResults): Chart[] {
-  return [latencyChart(r), fanOutChart(r), cpuChart(r)].filter((c): c is Chart => c !== undefined);
+  return [latencyChart(r), fanOutChart(r), cpuChart(r), joinChart(r)].filter(
+    (c): c is Chart => c !== undefined,
+  );
 }
 
 export function writeCharts(r: BenchResults, dir: string): string[] {

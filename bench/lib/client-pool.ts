@@ -3,9 +3,13 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { wallClockMs } from './percentiles';
 import type {
+  CheckMembersReply,
+  CheckMembersRequest,
   ChildReply,
   ChildRequest,
   CloseReply,
+  JoinBurstReply,
+  JoinBurstRequest,
   OpenReply,
   OpenRequest,
   QuietReply,
@@ -89,6 +93,14 @@ export class ClientPool {
     const done = this.request<RunReply>({ op: 'run', ...req, senders: [], intervalMs: 0 });
     // request() pushed its waiter after `armed`'s, matching the child's two replies in order.
     return { armed, done };
+  }
+
+  joinBurst(req: Omit<JoinBurstRequest, 'op'>): Promise<JoinBurstReply> {
+    return this.request<JoinBurstReply>({ op: 'joinBurst', ...req });
+  }
+
+  checkMembers(req: Omit<CheckMembersRequest, 'op'>): Promise<CheckMembersReply> {
+    return this.request<CheckMembersReply>({ op: 'checkMembers', ...req });
   }
 
   quiet(quietMs: number, hardTimeoutMs: number): Promise<QuietReply> {

@@ -5,12 +5,19 @@
  */
 import WebSocket from 'ws';
 import { DeliveryLedger } from './ledger';
+import { expectedMembers, MembersModel } from './members-model';
 import { summarize, wallClockMs } from './percentiles';
 import {
   type AnomalyDetail,
   benchText,
+  type CheckMembersReply,
+  type CheckMembersRequest,
   type ChildReply,
   type ChildRequest,
+  type JoinBurstReply,
+  type JoinBurstRequest,
+  type ListDifference,
+  type MembersFrameLog,
   type MessageTiming,
   type OpenReply,
   type OpenRequest,
@@ -29,7 +36,29 @@ interface Client {
   closeCode?: number;
   closeReason?: string;
   errors: string[];
+  /** The members list as this client would show it (docs/protocol.md, "Members list"). */
+  members: MembersModel;
 }
+
+/** A join burst waiting for every watched client's list to become exact. */
+interface MembersWatch {
+  expected: Map<string, string>;
+  watched: Set<Client>;
+  notExact: Set<Client>;
+  /** Since when every list has been exact (cleared when one stops being exact). */
+  exactSince?: number;
+  /** Times a frame made an exact list inexact again after all had been exact. */
+  regressions: number;
+  done: (at: number) => void;
+}
+
+/** Frames by type and bytes, counted from the first setName of a burst (every client of the pool). */
+const tally = { framesByType: {} as Record<string, number>, bytes: 0 };
+let watch: MembersWatch | undefined;
+let membersLog: MembersFrameLog[] | undefined;
+
+const byteLength = (data: WebSocket.RawData): number =>
+  Array.isArray(data) ? data.reduce((s, b) => s + b.length, 0) : data.byteLength;
 
 interface ActiveRun {
   req: RunRequest;
@@ -56,7 +85,14 @@ function onFrame(client: Client, data: WebSocket.RawData): void {
   const at = wallClockMs();
   lastFrameAt = at;
   client.frames++;
-  let frame: { type?: unknown; text?: unknown; id?: unknown };
+  let frame: {
+    type?: unknown;
+    text?: unknown;
+    id?: unknown;
+    members?: unknown;
+    page?: unknown;
+    pages?: unknown;
+  };
   try {
     frame = JSON.parse(data.toString());
   } catch {
@@ -66,6 +102,34 @@ function onFrame(client: Client, data: WebSocket.RawData): void {
   const type = typeof frame.type === 'string' ? frame.type : 'untyped';
   client.lastFrameType = type;
   framesByType[type] = (framesByType[type] ?? 0) + 1;
+  tally.framesByType[type] = (tally.framesByType[type] ?? 0) + 1;
+  tally.bytes += byteLength(data);
+  if (type === 'members' || type === 'presence') {
+    client.members.apply(frame);
+    if (type === 'members' && membersLog) {
+      membersLog.push({
+        client: client.index,
+        at,
+        bytes: byteLength(data),
+        names: Array.isArray(frame.members) ? frame.members.length : 0,
+        ...(typeof frame.page === 'number' ? { page: frame.page } : {}),
+        ...(typeof frame.pages === 'number' ? { pages: frame.pages } : {}),
+      });
+    }
+    const w = watch;
+    if (w?.watched.has(client)) {
+      if (client.members.equals(w.expected)) w.notExact.delete(client);
+      else {
+        if (w.exactSince !== undefined) w.regressions++;
+        w.notExact.add(client);
+        w.exactSince = undefined;
+      }
+      if (w.notExact.size === 0 && w.exactSince === undefined) {
+        w.exactSince = at;
+        w.done(at);
+      }
+    }
+  }
   const run = active;
   if (!run) return;
   const bench = type === 'public' ? parseBenchText(frame.text) : undefined;
@@ -96,7 +160,7 @@ function onFrame(client: Client, data: WebSocket.RawData): void {
 function openOne(index: number, url: string): Promise<Client> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 60_000 });
-    const client: Client = { index, ws, name: null, frames: 0, errors: [] };
+    const client: Client = { index, ws, name: null, frames: 0, errors: [], members: new MembersModel() };
     ws.on('message', (data) => onFrame(client, data));
     ws.on('close', (code, reason) => {
       client.closeCode = code;
@@ -112,12 +176,12 @@ function openOne(index: number, url: string): Promise<Client> {
 }
 
 /** Sets a name and waits for the server's `name` acknowledgement (or its error frame). */
-function nameOne(client: Client, name: string): Promise<void> {
+function nameOne(client: Client, name: string, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.ws.off('message', listener);
-      reject(new Error(`setName ${name}: no answer in 60 s`));
-    }, 60_000);
+      reject(new Error(`setName ${name}: no answer in ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     const listener = (data: WebSocket.RawData): void => {
       const text = data.toString();
       if (!text.includes('"name"') && !text.includes('"error"') && !text.includes('"message"')) return;
@@ -316,6 +380,120 @@ async function quiet(req: QuietRequest): Promise<number> {
   return wallClockMs() - start;
 }
 
+function differencesOf(watched: Client[], expected: Map<string, string>, max = 5) {
+  const differences: ListDifference[] = [];
+  let notExact = 0;
+  for (const c of watched) {
+    if (c.members.equals(expected)) continue;
+    notExact++;
+    if (differences.length >= max) continue;
+    const { missing, extra } = c.members.differences(expected);
+    differences.push({
+      client: c.index,
+      name: c.name,
+      hasList: c.members.hasList,
+      size: c.members.size,
+      missing: missing.slice(0, 5),
+      extra: extra.slice(0, 5),
+      missingCount: missing.length,
+      extraCount: extra.length,
+      droppedLists: c.members.droppedLists,
+    });
+  }
+  return { notExact, differences };
+}
+
+function clientsAt(indices: number[]): Client[] {
+  return indices.map((i) => {
+    const c = clients[i];
+    if (!c) throw new Error(`no client ${i}`);
+    return c;
+  });
+}
+
+async function joinBurst(req: JoinBurstRequest): Promise<JoinBurstReply> {
+  const watched = clientsAt(req.clients);
+  tally.framesByType = {};
+  tally.bytes = 0;
+  membersLog = req.logMembersFrames ? [] : undefined;
+  let failed = 0;
+  let firstError: string | undefined;
+  let lastAckAt = 0;
+  const acked: string[] = [];
+  const firstSendAt = wallClockMs();
+  // A line every 10 s on stderr: a burst of 1,000 can take minutes on a loaded machine.
+  const progress = setInterval(() => {
+    const waiting = watch ? ` ${watch.notExact.size} lists not exact;` : '';
+    process.stderr.write(
+      `[clients] join burst: ${acked.length + failed}/${watched.length} setName answered;${waiting} ${Object.values(tally.framesByType).reduce((a, b) => a + b, 0)} frames so far\n`,
+    );
+  }, 10_000);
+  // By default every setName goes out at once (nameOne sends before awaiting its answer); with
+  // inFlight, at most that many wait for their answer at any time.
+  const limit = req.inFlight > 0 ? req.inFlight : watched.length;
+  await pool(
+    watched.map((c, i) => [c, req.names[i] as string] as const),
+    limit,
+    async ([c, name]) => {
+      try {
+        await nameOne(c, name, req.ackTimeoutMs);
+        lastAckAt = Math.max(lastAckAt, wallClockMs());
+        acked.push(c.name as string);
+      } catch (err) {
+        failed++;
+        firstError ??= (err as Error).message;
+      }
+    },
+  );
+  // The list every client must end with: what the server acknowledged, and who was there before.
+  const expected = expectedMembers([...req.others, ...acked]);
+  const notExact = new Set(watched.filter((c) => !c.members.equals(expected)));
+  // The watch stays on after this returns, until checkMembers: a later frame may undo a list.
+  let resolveExact: (at: number | undefined) => void = () => {};
+  const exactAt = new Promise<number | undefined>((resolve) => {
+    resolveExact = resolve;
+  });
+  const timer = setTimeout(() => resolveExact(undefined), req.settleTimeoutMs);
+  watch = { expected, watched: new Set(watched), notExact, regressions: 0, done: (at) => resolveExact(at) };
+  if (notExact.size === 0) {
+    watch.exactSince = lastAckAt;
+    resolveExact(lastAckAt);
+  }
+  const firstExactAt = await exactAt;
+  clearTimeout(timer);
+  clearInterval(progress);
+  if (firstExactAt === undefined) watch = undefined;
+  const log = membersLog ?? [];
+  membersLog = undefined;
+  return {
+    op: 'joinBurst',
+    requested: watched.length,
+    acknowledged: acked.length,
+    failed,
+    ...(firstError ? { firstError } : {}),
+    firstSendAt,
+    lastAckAt,
+    ...(firstExactAt !== undefined ? { exactAt: firstExactAt } : {}),
+    ...differencesOf(watched, expected),
+    framesByType: { ...tally.framesByType },
+    bytes: tally.bytes,
+    membersFrames: log,
+  };
+}
+
+function checkMembers(req: CheckMembersRequest): CheckMembersReply {
+  const w = watch;
+  watch = undefined;
+  return {
+    op: 'checkMembers',
+    ...differencesOf(clientsAt(req.clients), w?.expected ?? expectedMembers(req.names)),
+    ...(w?.exactSince !== undefined ? { exactSince: w.exactSince } : {}),
+    regressions: w?.regressions ?? 0,
+    framesByType: { ...tally.framesByType },
+    bytes: tally.bytes,
+  };
+}
+
 async function closeAll(): Promise<number> {
   const n = clients.length;
   await pool(clients.splice(0), 200, (c) => {
@@ -352,6 +530,10 @@ async function handle(req: ChildRequest): Promise<ChildReply> {
     }
     case 'clock':
       return { op: 'clock', now: wallClockMs() };
+    case 'joinBurst':
+      return joinBurst(req);
+    case 'checkMembers':
+      return checkMembers(req);
     case 'send': {
       const c = clients[req.client];
       if (!c) throw new Error(`no client ${req.client}`);

@@ -101,6 +101,81 @@ export interface CloseOneRequest {
   op: 'closeOne';
   client: number;
 }
+/**
+ * Names the given clients all at once (a burst), then waits until every connection's members list
+ * (built from `members` pages and `presence` deltas, members-model.ts) is exactly the names the
+ * server acknowledged plus `others` (names already in the room, e.g. seeded ones).
+ */
+export interface JoinBurstRequest {
+  op: 'joinBurst';
+  clients: number[];
+  names: string[];
+  others: string[];
+  /** setName requests waiting for their answer at once; 0 = all of them (a burst). */
+  inFlight: number;
+  /** Per setName: how long to wait for its acknowledgement. */
+  ackTimeoutMs: number;
+  /** From the last acknowledgement: how long every list may take to become exact. */
+  settleTimeoutMs: number;
+  /** Return every `members` frame the clients received (bytes, page, names), for a single joiner. */
+  logMembersFrames: boolean;
+}
+export interface MembersFrameLog {
+  client: number;
+  at: number;
+  bytes: number;
+  names: number;
+  page?: number;
+  pages?: number;
+}
+export interface ListDifference {
+  client: number;
+  name: string | null;
+  hasList: boolean;
+  size: number;
+  missing: string[];
+  extra: string[];
+  missingCount: number;
+  extraCount: number;
+  droppedLists: number;
+}
+export interface JoinBurstReply {
+  op: 'joinBurst';
+  requested: number;
+  acknowledged: number;
+  failed: number;
+  firstError?: string;
+  firstSendAt: number;
+  lastAckAt: number;
+  /** When every list was first exact at once; absent when that did not happen in time. */
+  exactAt?: number;
+  /** Clients whose list was not exact at the end (first few of them described). */
+  notExact: number;
+  differences: ListDifference[];
+  /** Frames received by these clients, by type, from the first setName until exactAt (or the timeout). */
+  framesByType: Record<string, number>;
+  /** Bytes of those frames. */
+  bytes: number;
+  membersFrames: MembersFrameLog[];
+}
+/** Ends the burst's watch: are the lists still exact, and since when (a stale list may undo one)? */
+export interface CheckMembersRequest {
+  op: 'checkMembers';
+  clients: number[];
+  names: string[];
+}
+export interface CheckMembersReply {
+  op: 'checkMembers';
+  notExact: number;
+  /** Since when every list has been exact without a break (absent: not exact now). */
+  exactSince?: number;
+  /** Times, after every list had been exact, a frame made one inexact again. */
+  regressions: number;
+  differences: ListDifference[];
+  /** Frames these clients received since the first setName of the last burst, by type. */
+  framesByType: Record<string, number>;
+  bytes: number;
+}
 export interface ClockRequest {
   op: 'clock';
 }
@@ -116,13 +191,17 @@ export type ChildRequest =
   | CloseRequest
   | ClockRequest
   | SendRequest
-  | CloseOneRequest;
+  | CloseOneRequest
+  | JoinBurstRequest
+  | CheckMembersRequest;
 export type ChildReply =
   | OpenReply
   | RunReply
   | QuietReply
   | CloseReply
   | ClockReply
+  | JoinBurstReply
+  | CheckMembersReply
   | { op: 'armed' }
   | { op: 'sent' }
   | { op: 'error'; message: string };

@@ -4,6 +4,7 @@ import { type PRICES, REGION } from './cost';
 import type { ActionCost, MessageCost } from './cost-stage';
 import type { CurveResult } from './curve';
 import type { FloorResult } from './floor';
+import { describeDifferences, type JoinResult, type MembersAtScaleResult } from './join-stage';
 import { describeAssumptions, type ProjectionResult } from './projection';
 import type { FanOutPoint, LatencyResult, LoadResult } from './scenarios';
 
@@ -28,6 +29,8 @@ export interface BenchResults {
   fanOut?: { callbackLatencyMs: number; points: FanOutPoint[] };
   actions?: { connections: number; callbackLatencyMs: number; costs: ActionCost[] };
   messageCosts?: MessageCost[];
+  join?: JoinResult;
+  members?: MembersAtScaleResult;
   load?: LoadResult;
   projection?: ProjectionResult;
   failures: string[];
@@ -336,6 +339,95 @@ export function renderReport(r: BenchResults): string {
         ],
       ),
     );
+  }
+
+  if (r.join || r.members) {
+    out.push(
+      '',
+      '### 7. Joins and the members list (every client builds its list from members pages and presence deltas)',
+      '',
+    );
+    const rows: string[][] = [];
+    const j = r.join;
+    if (j) {
+      const met =
+        j.settleMs !== undefined &&
+        !j.failure &&
+        j.clients >= j.target.clients &&
+        j.settleMs <= j.target.settleMs;
+      rows.push([
+        `${n(j.clients)} clients set their names ${j.inFlight > 0 ? `(${j.inFlight} requests in flight)` : 'at once'}: last acknowledgement -> every list exact (for good)`,
+        `at most ${n(j.target.settleMs / 1000)} s for ${n(j.target.clients)}`,
+        j.settleMs === undefined
+          ? `FAILED (not exact after ${n(j.settleTimeoutMs / 1000)} s)`
+          : `${(j.settleMs / 1000).toFixed(1)} s`,
+        j.failure
+          ? 'failed'
+          : met
+            ? 'met'
+            : j.clients < j.target.clients
+              ? 'not run at the target size'
+              : 'missed',
+      ]);
+      rows.push([
+        'whole join: first setName -> last acknowledgement',
+        'report',
+        `${(j.joinMs / 1000).toFixed(1)} s (${n(j.acknowledged)} acknowledged)`,
+        '-',
+      ]);
+      rows.push([
+        'last acknowledgement -> the first moment every list was exact at once',
+        'report',
+        j.firstExactMs === undefined
+          ? 'n/a'
+          : `${(j.firstExactMs / 1000).toFixed(1)} s (then undone ${n(j.regressions)} times)`,
+        '-',
+      ]);
+      rows.push([
+        'first setName -> every list exact for good',
+        'report',
+        j.totalMs === undefined ? 'n/a' : `${(j.totalMs / 1000).toFixed(1)} s`,
+        '-',
+      ]);
+      const types = (t: Record<string, number>) =>
+        Object.entries(t)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k} ${n(v)}`)
+          .join(', ');
+      rows.push([
+        'frames received by all clients until exact',
+        'report',
+        `${n(j.frames.total)} (${n(j.frames.total / j.clients)} per client, ${n(j.frames.bytes / 1024)} KB): ${types(j.frames.byType)}`,
+        '-',
+      ]);
+      rows.push([
+        '... until the stack was quiet',
+        'report',
+        `${n(j.framesWhenQuiet.total)}${j.drained === false ? ' (the stack was still delivering when the wait ended)' : ''}; lists still exact: ${j.exactWhenQuiet ? 'yes' : `NO (${j.notExact} not)`}`,
+        '-',
+      ]);
+    }
+    const m = r.members;
+    if (m) {
+      rows.push([
+        `members list to a joiner with ${n(m.seeded)} members seeded`,
+        'works at 100,000 members',
+        m.exact
+          ? `all ${n(m.names)} names in ${m.listPages} pages, ${n(m.bytesPerPage.min)}-${n(m.bytesPerPage.max)} bytes (median ${n(m.bytesPerPage.median)}); last page ${((m.lastPageMs ?? 0) / 1000).toFixed(1)} s after setName`
+          : 'FAILED',
+        m.failure ? 'failed' : m.seeded >= 100_000 ? 'met' : 'not run at the target size',
+      ]);
+    }
+    out.push(table(['measure', 'target', 'measured', ''], rows));
+    if (j?.failure) out.push('', `Join failure: ${j.failure}`);
+    else if (j && !j.exactWhenQuiet)
+      out.push('', `Lists no longer exact: ${describeDifferences(j.differences)}`);
+    if (m?.failure) out.push('', `Members list failure: ${m.failure}`);
+    if (m)
+      out.push(
+        '',
+        `Seeding ${n(m.seeded)} members (connection item and name claim each, BatchWriteItem to dynalite) took ${(m.seedMs / 1000).toFixed(0)} s in ${n(m.seedCalls)} calls; the seeded connections sit outside the delivery shards (no sockets behind them).`,
+      );
   }
 
   if (r.projection?.rows.length) {

@@ -201,6 +201,41 @@ describe('chartsFromResults', () => {
   });
 });
 
+describe('the join chart', () => {
+  const join = (settleMs: number | undefined) =>
+    ({
+      clients: 1000,
+      target: { clients: 1000, settleMs: 10_000 },
+      joinMs: 30_000,
+      ...(settleMs === undefined ? {} : { settleMs }),
+      settleTimeoutMs: 120_000,
+      frames: { total: 3000, bytes: 1, byType: {} },
+    }) as unknown as NonNullable<BenchResults['join']>;
+  const heights = (svg: string, name: string) =>
+    [
+      ...(new RegExp(`<g data-series="${name}">(.*?)</g>`).exec(svg)?.[1] ?? '').matchAll(
+        /height="([\d.]+)"/g,
+      ),
+    ].map((m) => Number(m[1]));
+
+  it('draws the whole join and the settle time in seconds, with the settle target', () => {
+    const svg = byFile({ ...results(), join: join(4000) }).get('join-burst.svg') as string;
+    expect(() => assertWellFormed(svg)).not.toThrow();
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    const [whole] = heights(svg, 'whole join');
+    const [settle] = heights(svg, 'settle');
+    expect((whole as number) / (settle as number)).toBeCloseTo(30 / 4, 1);
+    expect(svg).toContain('data-reference="settle target 10 s for 1,000"');
+  });
+
+  it('draws no settle bar for lists that never became exact, and says so', () => {
+    const svg = byFile({ ...results(), join: join(undefined) }).get('join-burst.svg') as string;
+    expect(() => assertWellFormed(svg)).not.toThrow();
+    expect(heights(svg, 'settle')).toEqual([]);
+    expect(svg).toContain('NOT EXACT after 120 s');
+  });
+});
+
 describe('the chart helpers', () => {
   it('bounds a log axis at the nearest 1-2-5 values around the data', () => {
     const t = logTicks(44, 10_524);
