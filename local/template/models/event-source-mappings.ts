@@ -59,6 +59,7 @@ export function eventSourceMappingModels(
     }
   }
   for (const [id, res] of ctx.ofType('AWS::Lambda::EventSourceMapping')) {
+    if (res.implicit) continue; // a SAM SQS event's, read above
     const p = ctx.props(id);
     const arn = str(p.EventSourceArn);
     if (!arn?.startsWith('arn:aws:sqs:')) {
