@@ -119,6 +119,18 @@ describe('SQS event source mappings', () => {
       ApproximateNumberOfMessages: '0',
       ApproximateNumberOfMessagesNotVisible: '0',
     });
+    // Traced: the queue hop (origin AWS::SQS::Queue) with the invocation under it.
+    const hop = stack.traces
+      .list()
+      .map((summary) => stack.traces.get(summary.id))
+      .flatMap((trace) => trace?.roots ?? [])
+      .find((node) => node.origin === 'AWS::SQS::Queue' && node.name === queue?.queueName);
+    expect(hop?.aws).toMatchObject({
+      operation: 'ReceiveMessage',
+      event_source_mapping: 'WorkerFunctionWindow',
+      records: 5,
+    });
+    expect(hop?.children.map((child) => child.origin)).toContain('AWS::Lambda::Function');
   });
 
   it('splits the messages into batches of at most BatchSize (AWS::Lambda::EventSourceMapping)', async () => {
@@ -186,6 +198,22 @@ describe('SQS event source mappings', () => {
     expect(seen.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '2']);
     expect(batches.slice(before).every((b) => b[0]?.eventSourceARN === arn)).toBe(true);
     expect(warnings.some((w) => w.includes('invalid partial batch response'))).toBe(true);
+  });
+
+  it('deletes the messages that match no filter without invoking the function', async () => {
+    await send('FilteredQueue', { kind: 'drop' });
+    const kept = await send('FilteredQueue', { kind: 'keep' });
+    const mine = await batchesOf('FilteredQueue', (b) => count(b) >= 1);
+    await stack.drain();
+    expect(mine.flat().map((r) => r.messageId)).toEqual([kept]);
+    expect(stack.stats().eventSourceMappings.filteredOut).toBe(1);
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: await urlOf('FilteredQueue'), AttributeNames: ['All'] }),
+    );
+    expect(attributes.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
   });
 
   it('does not poll a mapping with Enabled: false', async () => {
