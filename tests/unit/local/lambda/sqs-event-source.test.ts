@@ -30,9 +30,10 @@ const mapping = (extra: Partial<EventSourceMappingModel>): EventSourceMappingMod
   ...extra,
 });
 
-function harness(model: EventSourceMappingModel) {
+function harness(model: EventSourceMappingModel, invocationMs = 0) {
   const sqs = new SqsService({ queues: [queue] });
   const events: { Records: SqsRecord[] }[] = [];
+  const concurrency = { now: 0, max: 0 };
   const source = new SqsEventSource({
     mappings: [model],
     functions: [fn],
@@ -40,13 +41,19 @@ function harness(model: EventSourceMappingModel) {
     queue: (a) => sqs.polledQueue(a),
     invoke: async (_id, event) => {
       events.push(event as { Records: SqsRecord[] });
+      concurrency.now++;
+      concurrency.max = Math.max(concurrency.max, concurrency.now);
+      await new Promise((resolve) => setTimeout(resolve, invocationMs));
+      concurrency.now--;
       return { ok: true, payload: null, report: {} } as unknown as InvokeResult;
     },
     functionConcurrency: () => 4,
     recheckMs: 10,
   });
-  return { sqs, source, events };
+  return { sqs, source, events, concurrency };
 }
+
+const recordsOf = (events: { Records: SqsRecord[] }[]) => events.flatMap((e) => e.Records);
 
 describe('the SQS poller', () => {
   it('sends a batch before the next record would take the event past 6 MB', async () => {
@@ -76,5 +83,29 @@ describe('the SQS poller', () => {
     await source.close();
     expect(events).toEqual([]);
     sqs.close();
+  });
+
+  it('runs at most MaximumConcurrency batches at once, and delivers each message once', async () => {
+    const { sqs, source, events, concurrency } = harness(
+      mapping({ batchSize: 1, maximumConcurrency: 2 }),
+      50,
+    );
+    const sent: string[] = [];
+    for (let i = 0; i < 6; i++) sent.push((await sqs.send(arn, `m${i}`)).messageId);
+    source.start();
+    try {
+      while (recordsOf(events).length < 6) await new Promise((resolve) => setTimeout(resolve, 10));
+      await source.drain();
+      expect(concurrency.max).toBe(2);
+      expect(
+        recordsOf(events)
+          .map((r) => r.messageId)
+          .sort(),
+      ).toEqual([...sent].sort());
+      expect(sqs.depths()[0]).toMatchObject({ visible: 0, inFlight: 0 });
+    } finally {
+      await source.close();
+      sqs.close();
+    }
   });
 });
