@@ -151,7 +151,11 @@ export class SqsService implements LocalService<SqsStats> {
       model: queue.model,
       receive: (max, accept) =>
         this.closed ? [] : this.store.take(queue, max, queue.model.visibilityTimeoutSeconds, accept),
-      waitForMessage: (ms) => (this.closed ? Promise.resolve() : this.store.waitForMessage(queue, ms)),
+      // Closed, it still waits (a poller that loops on it must not spin).
+      waitForMessage: (ms) =>
+        this.closed
+          ? new Promise((resolve) => setTimeout(resolve, ms))
+          : this.store.waitForMessage(queue, ms),
       delete: (messageId) => this.store.delete(queue, messageId),
     };
   }
