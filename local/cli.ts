@@ -29,7 +29,7 @@ import {
   startLocalStack,
 } from './stack';
 import { loadStack, TemplateError } from './template';
-import type { FunctionModel } from './template/types';
+import type { EventSourceMappingModel, FunctionModel } from './template/types';
 import { printTraces, TRACES_PATH, TracesUnavailableError } from './traces';
 
 // `npm start` and `npm run invoke`: see docs/local-stack.md.
@@ -65,6 +65,22 @@ function share(name: string) {
       throw new InvalidArgumentError(`${name} must be a share between 0 and 1`);
     return parsed;
   };
+}
+
+/** `Queue -> Function (batch 10, window 5 s, partial failures, max concurrency 2)`, or `(disabled)`. */
+function describeMapping(stack: Pick<LocalStack, 'model'>, m: EventSourceMappingModel): string {
+  const queue =
+    stack.model.queues.find((q) => q.logicalId === m.queueLogicalId)?.queueName ?? m.queueLogicalId;
+  const details = m.enabled
+    ? [
+        `batch ${m.batchSize}`,
+        ...(m.maximumBatchingWindowSeconds > 0 ? [`window ${m.maximumBatchingWindowSeconds} s`] : []),
+        ...(m.reportBatchItemFailures ? ['partial batch failures'] : []),
+        ...(m.maximumConcurrency !== undefined ? [`max concurrency ${m.maximumConcurrency}`] : []),
+        ...(m.filters.length > 0 ? [`${m.filters.length} filter${m.filters.length > 1 ? 's' : ''}`] : []),
+      ]
+    : ['disabled: not polled'];
+  return `${queue} -> ${m.functionLogicalId}   (${details.join(', ')})`;
 }
 
 function consoleLog(quiet: boolean): StackLog {
@@ -243,6 +259,9 @@ async function start(opts: {
     `  AWS endpoint    ${stack.awsEndpoint}   (DynamoDB, EventBridge, SQS; any credentials)`,
     `  Traces          ${stack.siteUrl}${TRACES_PATH}   (or npm run traces -- --last 5)`,
     `  Functions       ${stack.model.functions.map((fn) => fn.logicalId).join(', ') || 'none'}`,
+    ...stack.model.eventSourceMappings.map(
+      (m, i) => `${i === 0 ? '  SQS -> Lambda   ' : '                  '}${describeMapping(stack, m)}`,
+    ),
     `  Tables          ${stack.model.tables.map((table) => table.tableName).join(', ') || 'none'}${
       opts.persist ? ` (persisted in ${opts.persist})` : ' (in memory)'
     }`,

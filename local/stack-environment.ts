@@ -46,6 +46,10 @@ export function localEnvironment(
           endpoints.siteHostPort,
         ]),
       ),
+      // The SQS SDK sends each call to the host of its QueueUrl (useQueueUrlAsEndpoint) even with
+      // AWS_ENDPOINT_URL_SQS set, so a queue URL from the template (`!Ref Queue`) needs its host
+      // routed to the local endpoint too.
+      serviceHosts: { [`sqs.${model.region}.amazonaws.com`.toLowerCase()]: new URL(endpoints.aws).host },
     }),
   };
   const hosts = model.webSocketApis.map(

@@ -12,7 +12,14 @@ import { type DynamoDbStats, type LocalDynamoDb, startDynamoDb } from './dynamod
 import { type AwsCallStats, type AwsEndpointOptions, startAwsEndpoint } from './endpoint';
 import { EventBridgeService, type EventBridgeStats, type EventSummary } from './eventbridge';
 import { FaultInjector, type FaultOptions, type FaultStats } from './faults';
-import { type FunctionStats, type InvocationReport, LambdaService, type LambdaStats } from './lambda';
+import {
+  type EventSourceMappingStats,
+  type FunctionStats,
+  type InvocationReport,
+  LambdaService,
+  type LambdaStats,
+  SqsEventSource,
+} from './lambda';
 import { checkQuirks, type QuirkOptions, quirksFromEnvironment } from './quirks';
 import type { LocalService } from './service';
 import { startSiteServer } from './site-server';
@@ -78,6 +85,8 @@ export interface StackStats {
   aws: AwsCallStats;
   eventBridge: EventBridgeStats;
   sqs: SqsStats;
+  /** SQS event source mappings: batches, records, deletions, failed batches and records, filtered out. */
+  eventSourceMappings: EventSourceMappingStats;
   /** Environments, cold starts, throttles, async retries, dead letters, X-Ray segments. */
   lambda: LambdaStats;
   /** Per function: invocations, errors, cold starts, summed duration and billed time. */
@@ -100,6 +109,8 @@ export interface LocalStack {
   lambda: LambdaService;
   eventBridge: EventBridgeService;
   sqs: SqsService;
+  /** The pollers of the template's SQS event source mappings. */
+  eventSourceMappings: SqsEventSource;
   dynamodb: LocalDynamoDb;
   /** The traces the local X-Ray sink assembled (served at /_local/traces). */
   traces: TraceStore;
@@ -242,7 +253,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     awsServices.eventBridge = eventBridge;
     awsServices.sqs = sqs;
 
-    const services: LocalService<unknown>[] = [gateway, endpoint, eventBridge, sqs, lambda, faults, dynamodb];
+    const eventSourceMappings = new SqsEventSource({
+      mappings: model.eventSourceMappings,
+      functions: model.functions,
+      region: model.region,
+      queue: (arn) => sqs.polledQueue(arn),
+      invoke: (logicalId, event, invokeOptions) => lambda.invoke(logicalId, event, invokeOptions),
+      functionConcurrency: (logicalId) => lambda.concurrencyLimit(logicalId),
+      onSegment: (segment) => lambda.recordSegment(segment),
+      onWarning: (message) => log.warn?.(message),
+    });
+    // Before the Lambda service closes, so no poller starts an invocation on a closing service.
+    cleanups.push(() => eventSourceMappings.close());
+    eventSourceMappings.start();
+
+    const services: LocalService<unknown>[] = [
+      gateway,
+      endpoint,
+      eventBridge,
+      sqs,
+      eventSourceMappings,
+      lambda,
+      faults,
+      dynamodb,
+    ];
     const apiFor = (apiLogicalId?: string) => {
       const api = apiLogicalId
         ? model.webSocketApis.find((candidate) => candidate.logicalId === apiLogicalId)
@@ -255,8 +289,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const gw = gateway.stats();
       const eb = eventBridge.stats();
       const invocations = lambda.stats().invocations;
+      const sqsSent = sqs.stats().sent;
       return (
-        gw.messagesIn + gw.connectionsOpened + gw.connectionsClosed + eb.entries + eb.retries + invocations
+        gw.messagesIn +
+        gw.connectionsOpened +
+        gw.connectionsClosed +
+        eb.entries +
+        eb.retries +
+        invocations +
+        sqsSent
       );
     };
 
@@ -272,6 +313,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       lambda,
       eventBridge,
       sqs,
+      eventSourceMappings,
       dynamodb,
       traces,
       stats: () => ({
@@ -279,6 +321,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         aws: endpoint.stats(),
         eventBridge: eventBridge.stats(),
         sqs: sqs.stats(),
+        eventSourceMappings: eventSourceMappings.stats(),
         lambda: lambda.stats(),
         functions: lambda.functionStats(),
         faults: faults.stats(),
@@ -294,6 +337,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           const before = activity();
           await gateway.drain();
           await eventBridge.drain();
+          await eventSourceMappings.drain();
           await lambda.drain();
           await gateway.drain();
           if (activity() === before) return;

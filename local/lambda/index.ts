@@ -5,6 +5,12 @@ export {
   type LambdaServiceOptions,
   UnknownFunctionError,
 } from './lambda-service';
+export {
+  type EventSourceMappingStats,
+  SqsEventSource,
+  type SqsEventSourceOptions,
+  type SqsRecord,
+} from './sqs-event-source';
 export type {
   DeadLetterPayload,
   FunctionStats,

@@ -3,7 +3,8 @@
 // (requestContext.domainName, apiId + AWS_REGION, a template !Sub, an Output) and whichever client
 // sends it (node:https, node:http, the AWS SDK, fetch). A request to any other AWS host, which the
 // stack does not emulate, fails at once with a message that says so, instead of leaving the machine
-// (or failing later with a DNS error nobody sees). Plain JavaScript: the worker loads it as it is.
+// (or failing later with a DNS error nobody sees). The SQS host of the region goes to the local AWS
+// endpoint: the SQS SDK sends to its QueueUrl's host. Plain JavaScript: the worker loads it as it is.
 import http from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
@@ -13,7 +14,7 @@ export function routeFor(hostname, rules) {
   const host = String(hostname ?? '')
     .toLowerCase()
     .replace(/\.$/, '');
-  const local = rules.apiHosts[host];
+  const local = rules.apiHosts[host] ?? rules.serviceHosts?.[host];
   if (local) return { kind: 'local', hostPort: local };
   if (host === 'amazonaws.com' || host.endsWith('.amazonaws.com') || host.endsWith('.amazonaws.com.cn')) {
     return { kind: 'refused', message: refusal(host, rules) };

@@ -111,6 +111,7 @@ export class LambdaService implements LocalService<LambdaStats> {
   private perFunction: Record<string, FunctionStats> = {};
   private xraySegmentsBaseline = 0;
   private xraySink?: XraySink;
+  private readonly maxEnvironments: number;
 
   constructor(private readonly options: LambdaServiceOptions) {
     this.xray = options.xrayDaemonAddress
@@ -125,6 +126,7 @@ export class LambdaService implements LocalService<LambdaStats> {
       1,
       options.maxEnvironmentsPerFunction ?? Math.max(4, 4 * availableParallelism()),
     );
+    this.maxEnvironments = maxEnvs;
     const host = {
       xrayAddress: this.xray.then((sink) => options.xrayDaemonAddress ?? sink?.address ?? '127.0.0.1:2000'),
       variables: (fn: FunctionModel, bundle: BuiltFunction, xrayAddress: string, logStream: string) =>
@@ -190,6 +192,12 @@ export class LambdaService implements LocalService<LambdaStats> {
     options: { label?: string; traceHeader?: string } = {},
   ): void {
     this.async.invoke(this.fn(logicalId), event, options.label, options.traceHeader);
+  }
+
+  /** How many invocations of the function can run at once locally: its environments, or its reserved concurrency. */
+  concurrencyLimit(logicalId: string): number {
+    const reserved = this.fn(logicalId).reservedConcurrency;
+    return reserved === undefined ? this.maxEnvironments : Math.min(reserved, this.maxEnvironments);
   }
 
   /**

@@ -13,6 +13,10 @@ export interface StoredMessage {
   receiveCount: number;
   firstReceiveTimestamp?: number;
   receiptHandle?: string;
+  /** AWSTraceHeader: the X-Ray context of the send (its X-Amzn-Trace-Id header or the system attribute). */
+  traceHeader?: string;
+  /** Set when a redrive policy moved the message here: the queue it came from. */
+  deadLetterQueueSourceArn?: string;
 }
 
 export interface Queue {
@@ -34,9 +38,14 @@ export interface QueueCounters {
   received: number;
   deleted: number;
   expired: number;
+  /** Moved to a dead-letter queue by a RedrivePolicy (maxReceiveCount reached). */
+  movedToDeadLetter: number;
 }
 
-/** In-memory standard queues: retention, visibility timeouts, receipt handles and waiting polls. */
+/**
+ * In-memory standard queues: retention, visibility timeouts, receipt handles, waiting polls and
+ * redrive to a dead-letter queue.
+ */
 export class QueueStore {
   private readonly queues = new Map<string, Queue>(); // by queue name
   counters: QueueCounters = QueueStore.zero();
@@ -51,7 +60,7 @@ export class QueueStore {
   }
 
   static zero(): QueueCounters {
-    return { sent: 0, received: 0, deleted: 0, expired: 0 };
+    return { sent: 0, received: 0, deleted: 0, expired: 0, movedToDeadLetter: 0 };
   }
 
   byName(name: string): Queue | undefined {
@@ -71,6 +80,7 @@ export class QueueStore {
     body: string,
     attributes: Record<string, MessageAttributeValue>,
     delaySeconds = 0,
+    traceHeader?: string,
   ): StoredMessage {
     const now = this.now();
     const message: StoredMessage = {
@@ -82,6 +92,7 @@ export class QueueStore {
       sentTimestamp: now,
       visibleAt: now + delaySeconds * 1000,
       receiveCount: 0,
+      ...(traceHeader ? { traceHeader } : {}),
     };
     queue.messages.push(message);
     this.counters.sent++;
@@ -89,14 +100,33 @@ export class QueueStore {
     return message;
   }
 
-  /** Receives up to `max` visible messages, hiding each for `visibilitySeconds`. */
-  take(queue: Queue, max: number, visibilitySeconds: number): StoredMessage[] {
+  /**
+   * Receives up to `max` visible messages, hiding each for `visibilitySeconds`. `accept` may pass
+   * over a message (an event source mapping's batch that would grow past 6 MB): it stays visible
+   * and its receive count is untouched. A message already received `maxReceiveCount` times goes to
+   * the queue's dead-letter queue instead, as SQS moves it "when the ReceiveCount for a message
+   * exceeds the maxReceiveCount"
+   * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+   */
+  take(
+    queue: Queue,
+    max: number,
+    visibilitySeconds: number,
+    accept: (message: StoredMessage) => boolean = () => true,
+  ): StoredMessage[] {
     this.expire(queue);
     const now = this.now();
     const taken: StoredMessage[] = [];
-    for (const message of queue.messages) {
+    const redrive = queue.model.redrivePolicy;
+    const deadLetter = redrive ? this.byArn(redrive.deadLetterTargetArn) : undefined;
+    for (const message of [...queue.messages]) {
       if (taken.length >= max) break;
       if (message.visibleAt > now) continue;
+      if (redrive && deadLetter && deadLetter !== queue && message.receiveCount >= redrive.maxReceiveCount) {
+        this.moveToDeadLetter(queue, message, deadLetter);
+        continue;
+      }
+      if (!accept(message)) continue;
       message.receiveCount++;
       message.firstReceiveTimestamp ??= now;
       message.visibleAt = now + visibilitySeconds * 1000;
@@ -105,6 +135,18 @@ export class QueueStore {
     }
     this.counters.received += taken.length;
     return taken;
+  }
+
+  /**
+   * The enqueue timestamp stays: for standard queues "the expiration of a message is always based
+   * on its original enqueue timestamp" (SQS developer guide, dead-letter queues).
+   */
+  private moveToDeadLetter(from: Queue, message: StoredMessage, to: Queue): void {
+    from.messages = from.messages.filter((m) => m !== message);
+    const { receiptHandle: _handle, ...rest } = message;
+    to.messages.push({ ...rest, visibleAt: this.now(), deadLetterQueueSourceArn: from.model.arn });
+    this.counters.movedToDeadLetter++;
+    this.wake(to);
   }
 
   /** Deletes by a receipt handle checked with `messageIdOf`; a message already gone is fine, as in SQS. */

@@ -7,8 +7,9 @@ import { type MessageCounts, messageIdOf, type Queue, QueueStore, type StoredMes
 
 // The SQS a dead-letter queue user needs, over the AWS JSON 1.0 protocol that
 // @aws-sdk/client-sqs v3 speaks: find a queue, count, read, delete and purge its messages (and
-// send one, to replay). Batches, ChangeMessageVisibility, redrive between queues, FIFO and queue
-// management are left out (docs/local-stack.md); they answer UnsupportedOperation naming the call.
+// send one, to replay). A queue's RedrivePolicy moves messages to its dead-letter queue
+// (queue-store.ts); Lambda's event source mappings poll in process (polledQueue). Batches,
+// ChangeMessageVisibility, StartMessageMoveTask, FIFO and queue management are left out (docs/local-stack.md); they answer UnsupportedOperation naming the call.
 
 export type { MessageAttributeValue } from './md5';
 
@@ -33,6 +34,22 @@ export interface SqsStats {
   received: number;
   deleted: number;
   expired: number;
+  movedToDeadLetter: number;
+}
+
+export type { StoredMessage } from './queue-store';
+
+/**
+ * A queue as Lambda's event source mapping poller sees it (in process: the poller is Lambda's,
+ * not a client of the endpoint).
+ */
+export interface PolledQueue {
+  model: QueueModel;
+  /** Up to `max` visible messages, hidden for the queue's visibility timeout; `accept` may pass one over. */
+  receive(max: number, accept?: (message: StoredMessage) => boolean): StoredMessage[];
+  /** Resolves when a message is sent to the queue, or after `ms`. */
+  waitForMessage(ms: number): Promise<void>;
+  delete(messageId: string): void;
 }
 
 export interface QueueDepth extends MessageCounts {
@@ -83,7 +100,7 @@ export class SqsService implements LocalService<SqsStats> {
       this.requests[name] = (this.requests[name] ?? 0) + 1;
     },
     operations: {
-      SendMessage: (input) => this.sendMessage(input),
+      SendMessage: (input, call) => this.sendMessage(input, call),
       ReceiveMessage: (input, call) => this.receiveMessage(input, call),
       DeleteMessage: (input) => this.deleteMessage(input),
       GetQueueUrl: (input) => this.getQueueUrl(input),
@@ -126,6 +143,23 @@ export class SqsService implements LocalService<SqsStats> {
     return { messageId: this.store.enqueue(queue, body, normalised).messageId };
   }
 
+  /** The queue of this ARN for an event source mapping; undefined when there is none. */
+  polledQueue(arn: string): PolledQueue | undefined {
+    const queue = this.store.byArn(arn);
+    if (!queue) return undefined;
+    return {
+      model: queue.model,
+      receive: (max, accept) =>
+        this.closed ? [] : this.store.take(queue, max, queue.model.visibilityTimeoutSeconds, accept),
+      // Closed, it still waits (a poller that loops on it must not spin).
+      waitForMessage: (ms) =>
+        this.closed
+          ? new Promise((resolve) => setTimeout(resolve, ms))
+          : this.store.waitForMessage(queue, ms),
+      delete: (messageId) => this.store.delete(queue, messageId),
+    };
+  }
+
   /** Message counts per queue, for the CLI and tests. */
   depths(): QueueDepth[] {
     return this.store
@@ -160,10 +194,16 @@ export class SqsService implements LocalService<SqsStats> {
 
   // --- operations ------------------------------------------------------------------------------
 
-  private sendMessage(input: JsonObject) {
+  private sendMessage(input: JsonObject, call: AwsJsonCall) {
     const queue = this.queueFromInput(input);
     const entry = validateEntry(input);
-    const message = this.store.enqueue(queue, entry.body, entry.attributes, entry.delaySeconds);
+    const message = this.store.enqueue(
+      queue,
+      entry.body,
+      entry.attributes,
+      entry.delaySeconds,
+      traceHeaderOf(input, call),
+    );
     return {
       MessageId: message.messageId,
       MD5OfMessageBody: message.md5OfBody,
@@ -302,6 +342,20 @@ const KNOWN_QUEUE_ATTRIBUTES = new Set([
   'FifoQueue',
 ]);
 
+/**
+ * SQS keeps a send's X-Ray context as the AWSTraceHeader system attribute: the one given in
+ * MessageSystemAttributes wins over the request's X-Amzn-Trace-Id header (which the X-Ray SDK adds
+ * inside a traced Lambda).
+ */
+function traceHeaderOf(input: JsonObject, call: AwsJsonCall): string | undefined {
+  const given = isRecord(input.MessageSystemAttributes)
+    ? input.MessageSystemAttributes.AWSTraceHeader
+    : undefined;
+  if (isRecord(given) && typeof given.StringValue === 'string') return given.StringValue;
+  const header = call.response.req?.headers['x-amzn-trace-id'];
+  return typeof header === 'string' && header !== '' ? header : undefined;
+}
+
 function validateEntry(input: JsonObject) {
   const body = input.MessageBody;
   if (typeof body !== 'string' || body.length === 0) {
@@ -344,6 +398,10 @@ function toWire(message: StoredMessage, systemNames: string[], attributeNames: s
     SentTimestamp: String(message.sentTimestamp),
     ApproximateReceiveCount: String(message.receiveCount),
     ApproximateFirstReceiveTimestamp: String(message.firstReceiveTimestamp ?? message.sentTimestamp),
+    ...(message.traceHeader ? { AWSTraceHeader: message.traceHeader } : {}),
+    ...(message.deadLetterQueueSourceArn
+      ? { DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn }
+      : {}),
   };
   const Attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(system)) {

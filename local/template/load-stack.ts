@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Resource, StackContext } from './context';
 import { TemplateError } from './errors';
 import { asString, Resolver } from './intrinsics';
+import { eventSourceMappingModels } from './models/event-source-mappings';
 import { applyEventInvokeConfigs, functionModels } from './models/functions';
 import { outputModels } from './models/outputs';
 import { queueModels } from './models/queues';
@@ -185,6 +186,7 @@ class StackBuilder implements StackContext {
       rules,
       tables: tableModels(this),
       queues,
+      eventSourceMappings: eventSourceMappingModels(this, functions, queues, functionByArn),
       outputs: outputModels(this),
       warnings: this.warnings,
     };

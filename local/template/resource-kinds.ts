@@ -127,6 +127,13 @@ export const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
   },
   'AWS::Events::Archive': notEmulated('archives are not emulated'),
   'AWS::Lambda::EventInvokeConfig': { emulated: true },
+  // Ref gives the mapping's UUID; the local one is stable per logical id.
+  'AWS::Lambda::EventSourceMapping': {
+    ref: (ctx, id) => uuidOf(ctx, id),
+    attributes: { Id: (ctx, id) => uuidOf(ctx, id) },
+    arn: (ctx, id) => `arn:aws:lambda:${ctx.region}:${ctx.accountId}:event-source-mapping:${uuidOf(ctx, id)}`,
+    emulated: true,
+  },
   'AWS::Lambda::Permission': notEmulated('resource policies are not enforced locally'),
   'AWS::Lambda::Version': notEmulated('versions are not emulated: $LATEST runs', {
     ref: (ctx, _id, res) => `${functionArnFrom(ctx, res.Properties.FunctionName)}:1`,
@@ -170,6 +177,11 @@ export const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
   'AWS::CloudFormation::WaitConditionHandle': notEmulated(NOTHING_TO_WAIT_FOR),
   'AWS::CloudFormation::WaitCondition': notEmulated(NOTHING_TO_WAIT_FOR),
 };
+
+function uuidOf(ctx: StackContext, id: string): string {
+  const h = token(`${ctx.stackName}/${id}/esm`, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
 
 const kindOf = (res: Resource | undefined): ResourceKind => RESOURCE_KINDS[res?.Type ?? ''] ?? {};
 

@@ -49,6 +49,7 @@ function addSamImplicitResources(resources: Map<string, Resource>): void {
     if (res.Properties.Role === undefined) add(`${id}Role`, 'AWS::IAM::Role');
     for (const [eventId, ev] of Object.entries(obj(res.Properties.Events))) {
       const e = obj(ev);
+      if (e.Type === 'SQS') add(`${id}${eventId}`, 'AWS::Lambda::EventSourceMapping');
       if (e.Type !== 'EventBridgeRule' && e.Type !== 'CloudWatchEvent') continue;
       add(`${id}${eventId}`, 'AWS::Events::Rule');
       const dlq = obj(obj(e.Properties).DeadLetterConfig);

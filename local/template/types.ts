@@ -15,6 +15,8 @@ export interface StackModel {
   rules: RuleModel[];
   tables: TableModel[];
   queues: QueueModel[];
+  /** SQS -> Lambda event source mappings (SAM `Type: SQS` events and `AWS::Lambda::EventSourceMapping`). */
+  eventSourceMappings: EventSourceMappingModel[];
   outputs: Record<string, string>;
   /** Every resource or property that is not emulated, each naming its logical id. */
   warnings: string[];
@@ -121,6 +123,29 @@ export interface QueueModel {
   visibilityTimeoutSeconds: number;
   fifo: boolean;
   redrivePolicy?: { deadLetterTargetArn: string; maxReceiveCount: number };
+}
+
+/**
+ * An SQS queue polled for a function, as Lambda's event source mapping does
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html).
+ */
+export interface EventSourceMappingModel {
+  /** `AWS::Lambda::EventSourceMapping` id, or `{Function}{EventId}` as the SAM transform names it. */
+  logicalId: string;
+  functionLogicalId: string;
+  queueLogicalId: string;
+  eventSourceArn: string;
+  /** 1..10,000 (1..10 for FIFO); default 10. */
+  batchSize: number;
+  /** 0..300; default 0. */
+  maximumBatchingWindowSeconds: number;
+  /** FunctionResponseTypes includes ReportBatchItemFailures. */
+  reportBatchItemFailures: boolean;
+  enabled: boolean;
+  /** ScalingConfig.MaximumConcurrency (2..1000), when set. */
+  maximumConcurrency?: number;
+  /** FilterCriteria.Filters[].Pattern, parsed; a record is sent when it matches any of them. */
+  filters: Record<string, unknown>[];
 }
 
 export interface LoadStackOptions {

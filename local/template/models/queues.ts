@@ -14,9 +14,6 @@ export function queueModels(ctx: StackContext): QueueModel[] {
         ? parseRedrive(ctx, id, p.RedrivePolicy, res.Properties)
         : p.RedrivePolicy,
     );
-    // The local SQS keeps what a dead-letter queue needs (docs/local-stack.md).
-    if (p.RedrivePolicy !== undefined)
-      ctx.warn(`${id}: RedrivePolicy is not emulated: messages are not moved to the dead-letter queue`);
     if (String(p.FifoQueue) === 'true') ctx.warn(`${id}: FIFO ordering and deduplication are not emulated`);
     out.push({
       logicalId: id,
@@ -33,6 +30,13 @@ export function queueModels(ctx: StackContext): QueueModel[] {
           }
         : undefined,
     });
+  }
+  for (const q of out) {
+    const target = q.redrivePolicy?.deadLetterTargetArn;
+    if (target && !out.some((other) => other.arn === target))
+      ctx.warn(
+        `${q.logicalId}: RedrivePolicy names ${target}, which is not a queue of this template; messages stay in the queue`,
+      );
   }
   return out;
 }

@@ -47,6 +47,7 @@ function samRules(ctx: StackContext, functions: FunctionModel[]): RuleModel[] {
     for (const [eventId, raw] of Object.entries(events)) {
       const ev = obj(raw);
       const type = str(ev.Type);
+      if (type === 'SQS') continue; // an event source mapping (models/event-source-mappings.ts)
       if (type !== 'EventBridgeRule' && type !== 'CloudWatchEvent') {
         ctx.warn(`${fn.logicalId}: event ${eventId} of Type ${type} is not emulated locally`);
         continue;

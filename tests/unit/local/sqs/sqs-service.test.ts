@@ -232,4 +232,53 @@ describe('SqsService over the real @aws-sdk/client-sqs', () => {
       name: 'QueueDoesNotExist',
     });
   });
+
+  it('moves a message received maxReceiveCount times to the RedrivePolicy dead-letter queue, keeping its id and send time', async () => {
+    const dlqArn = 'arn:aws:sqs:us-east-1:123456789012:work-dlq';
+    const r = await start([
+      queue('work', { redrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: 2 } }),
+      queue('work-dlq'),
+    ]);
+    try {
+      const work = `${r.endpoint}/123456789012/work`;
+      const dlq = `${r.endpoint}/123456789012/work-dlq`;
+      const sent = await r.client.send(new SendMessageCommand({ QueueUrl: work, MessageBody: 'poison' }));
+      for (let i = 0; i < 2; i++) {
+        const got = await r.client.send(new ReceiveMessageCommand({ QueueUrl: work }));
+        expect(got.Messages?.[0]?.MessageId).toBe(sent.MessageId);
+        r.clock.now += 31_000; // past the visibility timeout, not deleted
+      }
+      // The third receive finds it over maxReceiveCount: SQS moves it instead of delivering it.
+      expect((await r.client.send(new ReceiveMessageCommand({ QueueUrl: work }))).Messages).toBeUndefined();
+      const dead = await r.client.send(
+        new ReceiveMessageCommand({ QueueUrl: dlq, MessageSystemAttributeNames: ['All'] }),
+      );
+      expect(dead.Messages?.[0]).toMatchObject({
+        MessageId: sent.MessageId,
+        Body: 'poison',
+        Attributes: {
+          DeadLetterQueueSourceArn: 'arn:aws:sqs:us-east-1:123456789012:work',
+          SentTimestamp: String(1_700_000_000_000),
+        },
+      });
+      expect(r.service.stats().movedToDeadLetter).toBe(1);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('keeps the AWSTraceHeader of a send as a system attribute', async () => {
+    const header = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    await h.client.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: 'traced',
+        MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: header } },
+      }),
+    );
+    const received = await h.client.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['AWSTraceHeader'] }),
+    );
+    expect(received.Messages?.[0]?.Attributes).toEqual({ AWSTraceHeader: header });
+  });
 });

@@ -29,6 +29,13 @@ describe('localEnvironment', () => {
     });
   });
 
+  it("routes the region's SQS host, where the SDK sends a queue URL's calls, to the local AWS endpoint", () => {
+    const env = localEnvironment(model, { environment: {} }, endpoints);
+    expect(JSON.parse(env._LOCAL_STACK_INTERCEPT as string).serviceHosts).toEqual({
+      'sqs.eu-west-1.amazonaws.com': '127.0.0.1:45000',
+    });
+  });
+
   it("rewrites a local API's execute-api URL to the local site, keeping the path", () => {
     const env = localEnvironment(
       model,
