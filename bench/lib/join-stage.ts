@@ -30,6 +30,11 @@ export interface JoinResult {
   target: typeof JOIN_TARGET;
   connectMs: number;
   acknowledged: number;
+  /**
+   * setName calls whose integration timed out (29 s: chat-api's environments were all busy) before
+   * the `name` frame came; that frame, posted when the function finished, is their acknowledgement.
+   */
+  gatewayTimeouts?: number;
   /** First setName sent -> last `name` acknowledgement received. */
   joinMs: number;
   /**
@@ -148,6 +153,7 @@ export async function runJoinBurst(
     target: JOIN_TARGET,
     connectMs,
     acknowledged: burst.acknowledged,
+    gatewayTimeouts: burst.gatewayTimeouts,
     joinMs: burst.lastAckAt - burst.firstSendAt,
     ...(burst.exactAt !== undefined ? { firstExactMs: burst.exactAt - burst.lastAckAt } : {}),
     ...(check.exactSince !== undefined && burst.exactAt !== undefined

@@ -144,6 +144,8 @@ export interface JoinBurstReply {
   requested: number;
   acknowledged: number;
   failed: number;
+  /** setName calls API Gateway answered "Endpoint request timed out" before their `name` frame came. */
+  gatewayTimeouts: number;
   firstError?: string;
   firstSendAt: number;
   lastAckAt: number;

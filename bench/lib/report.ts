@@ -372,7 +372,7 @@ export function renderReport(r: BenchResults): string {
       rows.push([
         'whole join: first setName -> last acknowledgement',
         'report',
-        `${(j.joinMs / 1000).toFixed(1)} s (${n(j.acknowledged)} acknowledged)`,
+        `${(j.joinMs / 1000).toFixed(1)} s (${n(j.acknowledged)} acknowledged${j.gatewayTimeouts ? `, ${n(j.gatewayTimeouts)} of them after API Gateway's 29 s integration timeout` : ''})`,
         '-',
       ]);
       rows.push([
