@@ -43,11 +43,17 @@ export type PresenceChange =
  * has the change applied, whatever the index returned (docs/architecture.md, "Presence").
  * - `room`: a broadcast. Audiences up to the threshold get the system line and the full list
  *   (seed-compatible); larger ones get one `presence` frame with the change and no system line.
- * - `full`: the full list, paged when large, to the audience (the joiner's own connection).
+ * - `full`: the full list, paged when large, to the audience (the joiner's own connection). chat-api
+ *   published it as an event of its own before `joinerList`; the broadcaster still takes one.
  */
 export interface PresenceDetail {
   change: PresenceChange;
   send: 'room' | 'full';
+  /**
+   * On a join's `room` event: the joiner (`change.connectionId`) also gets the full list, from this
+   * same event, so a join costs one broadcaster invocation, not two.
+   */
+  joinerList?: boolean;
 }
 
 export interface ChatEventDetail {
@@ -82,7 +88,13 @@ export interface ChatEvent {
 export const broadcastEvent = (
   detailType: DetailType,
   frames: BroadcastFrame[],
-  options: { correlationId: string; includeMembers: boolean; presence?: PresenceChange },
+  options: {
+    correlationId: string;
+    includeMembers: boolean;
+    presence?: PresenceChange;
+    /** A join: the joiner gets the full list from this event too (PresenceDetail.joinerList). */
+    joinerList?: boolean;
+  },
 ): ChatEvent => ({
   detailType,
   detail: {
@@ -90,11 +102,23 @@ export const broadcastEvent = (
     audience: { kind: 'room' },
     frames,
     includeMembers: options.includeMembers,
-    ...(options.presence ? { presence: { change: options.presence, send: 'room' as const } } : {}),
+    ...(options.presence
+      ? {
+          presence: {
+            change: options.presence,
+            send: 'room' as const,
+            ...(options.joinerList ? { joinerList: true } : {}),
+          },
+        }
+      : {}),
   },
 });
 
-/** The full members list (with the join applied) to the joiner's connection only. */
+/**
+ * The full members list (with the join applied) to the joiner's connection only: how chat-api asked
+ * for the joiner's list before `joinerList`. Not published any more; an event of this shape still
+ * in flight during a deployment is delivered (the tests of that path build it here).
+ */
 export const joinerListEvent = (
   change: PresenceChange & { event: 'joined' },
   correlationId: string,

@@ -1,5 +1,5 @@
 import { sleep as realSleep, type Sleep } from '../shared/backoff';
-import { broadcastEvent, DETAIL_TYPES, directEvent, joinerListEvent } from './chat-events';
+import { broadcastEvent, DETAIL_TYPES, directEvent } from './chat-events';
 import { NameRequiredError, NameTakenError, RateLimitedError, RecipientNotFoundError } from './errors';
 import {
   joinedFrame,
@@ -147,13 +147,14 @@ export class ChatService {
       // consistent) Members index returns, so every list sent includes it.
       if (previous.name === undefined) {
         const change = { event: 'joined' as const, name, connectionId };
+        // One event: everybody gets the change, and the joiner its full list (joinerList).
         await this.#publisher.publish([
           broadcastEvent(DETAIL_TYPES.memberJoined, [joinedFrame(name, stamp)], {
             correlationId,
             includeMembers: true,
             presence: change,
+            joinerList: true,
           }),
-          joinerListEvent(change, correlationId),
         ]);
       } else {
         await this.#publisher.publish([

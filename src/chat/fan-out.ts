@@ -297,16 +297,22 @@ export class FanOut {
       );
       return () => payloads;
     }
+    const isJoiner = (connectionId: string) =>
+      change.event === 'joined' && connectionId === change.connectionId;
     if (more) {
-      // A large room: the change only, and no system line (one per join is noise at this size).
+      // A large room (with no PresenceQueue to coalesce it): the change only, and no system line
+      // (one per join is noise at this size); the joiner its full list, paged.
       const delta = [JSON.stringify(deltaOf(change))];
-      return () => delta;
+      if (!presence.joinerList) return () => delta;
+      const list = membersPages(sortMembers(applyPresenceChange(await this.#listMembers(), change)));
+      const joinerPayloads = list.map((frame) => JSON.stringify(frame));
+      return (connectionId) => (isJoiner(connectionId) ? joinerPayloads : delta);
     }
     const line = frames.map((frame) => JSON.stringify(frame));
     const withList = [...line, JSON.stringify(membersFrame(sortMembers(applyPresenceChange(names, change))))];
-    // The joiner gets the full list from its own event (joinerListEvent); here only the line.
-    return (connectionId) =>
-      change.event === 'joined' && connectionId === change.connectionId ? line : withList;
+    // With joinerList the joiner gets the line and the list like everybody; without it (an event
+    // from before joinerList) its list comes from its own `full` event, so here only the line.
+    return (connectionId) => (isJoiner(connectionId) && !presence.joinerList ? line : withList);
   }
 
   #listMembers(): Promise<string[]> {

@@ -71,7 +71,9 @@ export class PresenceBatch {
     const { frame, claimReads } = await this.#asTheClaimsAre(coalescePresence(changes));
     const joiners = new Map<string, { change: PresenceChange; ids: string[] }>();
     for (const item of items) {
-      if (item.message.presence.send !== 'full') continue;
+      // A joiner's list: its own `full` message, or its join's `room` message with joinerList.
+      const { presence } = item.message;
+      if (presence.send !== 'full' && !(presence.joinerList && presence.change.event === 'joined')) continue;
       const { change } = item.message.presence;
       const joiner = joiners.get(change.connectionId) ?? { change, ids: [] };
       joiner.ids.push(item.id);
@@ -131,6 +133,8 @@ export class PresenceBatch {
         result.errors.push(error);
       }
     }
+    // A join's message can be both a room change and a joiner's list: report it once.
+    result.failedIds = [...new Set(result.failedIds)];
     return result;
   }
 

@@ -101,6 +101,18 @@ export const checkPresenceDetail = (presence: unknown, path: string, problems: P
     `${path}.send`,
     'must be "room" or "full"',
   );
+  problems.optional(
+    presence.joinerList,
+    (v) => typeof v === 'boolean',
+    `${path}.joinerList`,
+    'must be a boolean',
+  );
+  if (presence.joinerList === true)
+    problems.check(
+      presence.send === 'room' && change.event === 'joined',
+      `${path}.joinerList`,
+      'is only for the room event of a join',
+    );
   problems.check(
     PRESENCE_EVENTS.includes(change.event),
     `${path}.change.event`,

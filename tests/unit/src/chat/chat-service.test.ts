@@ -57,6 +57,7 @@ const toEveryShard = (
   texts: string[],
   includeMembers: boolean,
   change?: PresenceChange,
+  joinerList?: boolean,
 ) =>
   // One room event whatever the shard count: the broadcaster sizes and splits the audience.
   [
@@ -65,18 +66,9 @@ const toEveryShard = (
       audience: { kind: 'room' },
       texts,
       includeMembers,
-      presence: change ? { change, send: 'room' } : undefined,
+      presence: change ? { change, send: 'room', ...(joinerList ? { joinerList } : {}) } : undefined,
     },
   ];
-
-/** The joiner's own event: no frames, the full list (with the join applied) to its connection. */
-const toJoiner = (connectionId: string, name: string) => ({
-  detailType: 'Member Joined',
-  audience: { kind: 'connections', connectionIds: [connectionId] },
-  texts: [],
-  includeMembers: false,
-  presence: { change: { event: 'joined', name, connectionId }, send: 'full' },
-});
 
 describe('ChatService', () => {
   describe('connect', () => {
@@ -106,15 +98,17 @@ describe('ChatService', () => {
 
       expect(store.names.get(nameKeyOf('alice'))).toMatchObject({ name: 'Alice', connectionId: 'c1=' });
       expect(store.connections.get('c1=')).toMatchObject({ name: 'Alice', nameKey: nameKeyOf('alice') });
-      // The change travels with the events (the broadcaster applies it to a possibly stale index).
-      expect(announcements(publisher)).toEqual([
-        ...toEveryShard('Member Joined', ['Alice has joined the chat'], true, {
-          event: 'joined',
-          name: 'Alice',
-          connectionId: 'c1=',
-        }),
-        toJoiner('c1=', 'Alice'),
-      ]);
+      // The change travels with the event (the broadcaster applies it to a possibly stale index), and
+      // the same event gives the joiner its full list: one event, one broadcaster invocation.
+      expect(announcements(publisher)).toEqual(
+        toEveryShard(
+          'Member Joined',
+          ['Alice has joined the chat'],
+          true,
+          { event: 'joined', name: 'Alice', connectionId: 'c1=' },
+          true,
+        ),
+      );
       expect(publisher.events[0]?.detail.correlationId).toBe('corr-1');
       expect(publisher.events[0]?.detail.frames[0]).toMatchObject({ id: 'id-1', ts: START, event: 'joined' });
     });
@@ -204,8 +198,9 @@ describe('ChatService', () => {
       const loser = winner === 'c1=' ? 'c2=' : 'c1=';
       expect(store.connections.get(winner ?? '')).toMatchObject({ nameKey: nameKeyOf('dave') });
       expect(store.connections.get(loser)?.name).toBeUndefined();
-      // One room event, and the winner's full list.
-      expect(publisher.events).toHaveLength(2);
+      // One room event, which also carries the winner's full list.
+      expect(publisher.events).toHaveLength(1);
+      expect(publisher.events[0]?.detail.presence).toMatchObject({ joinerList: true });
     });
 
     it('claims a name whose holder left between the failed claim and the look at it', async () => {

@@ -203,13 +203,13 @@ describe('the chat-api handler', () => {
       ]);
 
       const entries = publishedEntries();
-      // One event for the room, and one with the full list for the joiner only.
-      expect(entries).toHaveLength(2);
-      expect(JSON.parse(entries[1]?.Detail ?? '{}')).toMatchObject({
-        audience: { kind: 'connections', connectionIds: [expect.any(String)] },
-        presence: { change: { event: 'joined', name: 'Alice' }, send: 'full' },
-      });
+      // One event for the room, which also asks for the joiner's full list.
+      expect(entries).toHaveLength(1);
       const detail = JSON.parse(entries[0]?.Detail ?? '{}');
+      expect(detail).toMatchObject({
+        audience: { kind: 'room' },
+        presence: { change: { event: 'joined', name: 'Alice' }, send: 'room', joinerList: true },
+      });
       expect(entries[0]?.DetailType).toBe('Member Joined');
       expect(detail.includeMembers).toBe(true);
       expect(detail.frames[0]).toMatchObject({

@@ -18,12 +18,18 @@ describe('parseChatEventEnvelope', () => {
     expect(parseChatEventEnvelope(event)).toBe(event);
   });
 
-  it('accepts every event chat-api publishes', () => {
+  it('accepts every event chat-api publishes, and the joiner list event of an older chat-api', () => {
     const events = [
       broadcastEvent('Member Joined', [frame], {
         correlationId: 'c=',
         includeMembers: true,
         presence: { event: 'renamed', name: 'alicia', previousName: 'alice', connectionId: 'a=' },
+      }),
+      broadcastEvent('Member Joined', [frame], {
+        correlationId: 'c=',
+        includeMembers: true,
+        presence: { event: 'joined', name: 'alice', connectionId: 'a=' },
+        joinerList: true,
       }),
       joinerListEvent({ event: 'joined', name: 'alice', connectionId: 'a=' }, 'c='),
       directEvent('Private Message Sent', ['a=', 'b='], [frame], 'c='),
@@ -96,6 +102,22 @@ describe('parseChatEventEnvelope', () => {
       presence,
     });
     expect(() => parseChatEventEnvelope(event)).toThrow(`Not a chat event: ${problem}`);
+  });
+
+  it('refuses joinerList anywhere but on the room event of a join', () => {
+    const { detail } = broadcastEvent('Member Renamed', [frame], {
+      correlationId: 'c=',
+      includeMembers: true,
+      presence: { event: 'renamed', name: 'alicia', previousName: 'alice', connectionId: 'a=' },
+      joinerList: true,
+    });
+    expect(() => parseChatEventEnvelope(chatEnvelope('Member Renamed', detail))).toThrow(
+      'detail.presence.joinerList is only for the room event of a join',
+    );
+    const notBoolean = { ...detail, presence: { ...detail.presence, joinerList: 'yes' } };
+    expect(() => parseChatEventEnvelope(chatEnvelope('Member Renamed', notBoolean))).toThrow(
+      'detail.presence.joinerList must be a boolean',
+    );
   });
 
   it('refuses an event that is not an object', () => {
