@@ -1,10 +1,4 @@
-import {
-  formatTraceHeader,
-  newSegmentId,
-  newTraceRoot,
-  parseTraceHeader,
-  type SegmentDocument,
-} from '../xray';
+import { parseTraceHeader, type SegmentDocument, startHop } from '../xray';
 import type { WebSocketEvent } from './events';
 
 // One trace per route invocation, started by the gateway. On AWS, API Gateway's active tracing
@@ -20,29 +14,26 @@ export interface RouteTrace {
 
 export function startRouteTrace(event: WebSocketEvent): RouteTrace {
   const ctx = event.requestContext;
-  const started = Date.now();
-  // $connect's event already carries the trace id the gateway gave the handshake request.
-  const root = parseTraceHeader(event.headers?.['X-Amzn-Trace-Id'])?.root ?? newTraceRoot(started);
-  const id = newSegmentId();
+  // $connect's event already carries the trace id the gateway gave the handshake request; the
+  // route's segment is that trace's first (no parent), and always sampled.
+  const handshake = parseTraceHeader(event.headers?.['X-Amzn-Trace-Id']);
+  const hop = startHop(handshake && { root: handshake.root, sampled: true }, true);
   return {
-    header: formatTraceHeader({ root, parent: id, sampled: true }),
-    segment: (status) => ({
-      id,
-      trace_id: root,
-      name: `${ctx.apiId}/${ctx.stage}`,
-      origin: 'AWS::ApiGatewayV2::Stage',
-      start_time: started / 1000,
-      end_time: Date.now() / 1000,
-      aws: {
-        api_id: ctx.apiId,
-        stage: ctx.stage,
-        route_key: ctx.routeKey,
-        event_type: ctx.eventType,
-        connection_id: ctx.connectionId,
-        request_id: ctx.requestId,
-      },
-      http: { response: { status } },
-      ...(status >= 500 ? { fault: true } : status >= 400 ? { error: true } : {}),
-    }),
+    header: hop.header,
+    segment: (status) =>
+      hop.segment({
+        name: `${ctx.apiId}/${ctx.stage}`,
+        origin: 'AWS::ApiGatewayV2::Stage',
+        aws: {
+          api_id: ctx.apiId,
+          stage: ctx.stage,
+          route_key: ctx.routeKey,
+          event_type: ctx.eventType,
+          connection_id: ctx.connectionId,
+          request_id: ctx.requestId,
+        },
+        http: { response: { status } },
+        ...(status >= 500 ? { fault: true } : status >= 400 ? { error: true } : {}),
+      }),
   };
 }

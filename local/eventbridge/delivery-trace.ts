@@ -1,10 +1,4 @@
-import {
-  formatTraceHeader,
-  newSegmentId,
-  newTraceRoot,
-  parseTraceHeader,
-  type SegmentDocument,
-} from '../xray';
+import { parseTraceHeader, type SegmentDocument, startHop } from '../xray';
 import type { Delivery } from './deliveries';
 
 // EventBridge passes the trace header of a PutEvents request (an entry's TraceHeader, else the
@@ -19,35 +13,27 @@ export interface DeliveryTrace {
 }
 
 export function startDeliveryTrace(delivery: Delivery): DeliveryTrace {
-  const started = Date.now();
-  const caller = parseTraceHeader(delivery.traceHeader);
-  const root = caller?.root ?? newTraceRoot(started);
-  const sampled = caller?.sampled ?? true;
-  const id = newSegmentId();
+  const hop = startHop(parseTraceHeader(delivery.traceHeader), true);
   const { event, rule, target } = delivery;
   return {
-    header: formatTraceHeader({ root, parent: id, sampled }),
-    segment: (failure) => ({
-      id,
-      trace_id: root,
-      ...(caller?.parent ? { parent_id: caller.parent } : {}),
-      name: 'EventBridge',
-      origin: 'AWS::Events',
-      start_time: started / 1000,
-      end_time: Date.now() / 1000,
-      aws: {
-        event_bus: rule.eventBusName,
-        rule: rule.name,
-        rule_arn: delivery.ruleArn,
-        target: target.id,
-        detail_type: event['detail-type'],
-        source: event.source,
-        event_id: event.id,
-        attempt: delivery.attempt + 1,
-      },
-      ...(failure
-        ? { fault: true, cause: { exceptions: [{ type: failure.type, message: failure.message }] } }
-        : {}),
-    }),
+    header: hop.header,
+    segment: (failure) =>
+      hop.segment({
+        name: 'EventBridge',
+        origin: 'AWS::Events',
+        aws: {
+          event_bus: rule.eventBusName,
+          rule: rule.name,
+          rule_arn: delivery.ruleArn,
+          target: target.id,
+          detail_type: event['detail-type'],
+          source: event.source,
+          event_id: event.id,
+          attempt: delivery.attempt + 1,
+        },
+        ...(failure
+          ? { fault: true, cause: { exceptions: [{ type: failure.type, message: failure.message }] } }
+          : {}),
+      }),
   };
 }

@@ -2,13 +2,7 @@ import { matchesEventPattern } from '../eventbridge/event-pattern';
 import type { LocalService } from '../service';
 import type { PolledQueue, StoredMessage } from '../sqs';
 import type { EventSourceMappingModel, FunctionModel } from '../template/types';
-import {
-  formatTraceHeader,
-  newSegmentId,
-  newTraceRoot,
-  parseTraceHeader,
-  type SegmentDocument,
-} from '../xray';
+import { parseTraceHeader, type SegmentDocument, startHop } from '../xray';
 import type { InvokeResult } from './types';
 
 // Lambda's event source mapping for SQS, as the Lambda developer guide describes it:
@@ -398,36 +392,31 @@ interface PollTrace {
  * how long the message waited in the queue; the invocation hangs under it.
  */
 function startPollTrace(poller: Poller, records: SqsRecord[], active: boolean): PollTrace {
-  const started = Date.now();
-  const caller = parseTraceHeader(records[0]?.attributes.AWSTraceHeader);
-  const root = caller?.root ?? newTraceRoot(started);
-  const sampled = caller?.sampled ?? active;
-  const id = newSegmentId();
+  const polledAt = Date.now();
+  const hop = startHop(parseTraceHeader(records[0]?.attributes.AWSTraceHeader), active);
   const sent = Math.min(...records.map((r) => Number(r.attributes.SentTimestamp)));
   return {
-    header: formatTraceHeader({ root, parent: id, sampled }),
-    sampled,
-    segment: (result) => ({
-      id,
-      trace_id: root,
-      ...(caller?.parent ? { parent_id: caller.parent } : {}),
-      name: poller.queue.model.queueName,
-      origin: 'AWS::SQS::Queue',
-      start_time: Math.min(sent, started) / 1000,
-      end_time: Date.now() / 1000,
-      aws: {
-        operation: 'ReceiveMessage',
-        queue_url: poller.queue.model.url,
-        event_source_mapping: poller.mapping.logicalId,
-        function: poller.fn.functionName,
-        records: records.length,
-      },
-      ...(result.ok
-        ? {}
-        : {
-            fault: true,
-            cause: { exceptions: [{ type: result.error.errorType, message: result.error.errorMessage }] },
-          }),
-    }),
+    header: hop.header,
+    sampled: hop.sampled,
+    segment: (result) =>
+      hop.segment({
+        name: poller.queue.model.queueName,
+        origin: 'AWS::SQS::Queue',
+        // From the oldest message's arrival: the time the batch waited in the queue.
+        start_time: Math.min(sent, polledAt) / 1000,
+        aws: {
+          operation: 'ReceiveMessage',
+          queue_url: poller.queue.model.url,
+          event_source_mapping: poller.mapping.logicalId,
+          function: poller.fn.functionName,
+          records: records.length,
+        },
+        ...(result.ok
+          ? {}
+          : {
+              fault: true,
+              cause: { exceptions: [{ type: result.error.errorType, message: result.error.errorMessage }] },
+            }),
+      }),
   };
 }

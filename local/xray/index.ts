@@ -1,3 +1,4 @@
+export { type Hop, type HopFields, startHop } from './hop-segment';
 export type { CapturedException, SegmentDocument, StackFrame } from './segment-document';
 export {
   formatTraceHeader,
