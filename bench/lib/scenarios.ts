@@ -136,8 +136,11 @@ function explainFailure(stack: BenchStack, reply: RunReply, counts: CallCounts):
     explanation =
       `${who} received ${what} ${detail.seen} times (ids ${ids.join(', ')}): ` +
       (sameId
-        ? 'the same event id twice, so a redelivered EventBridge event was posted again (the broadcaster did not deduplicate it).'
-        : 'different ids, so chat-api published the message more than once.');
+        ? 'the same event id twice: a post was retried after its first attempt had reached the gateway ' +
+          '(a timeout or a reset; see retriedPosts below), or a redelivered event was posted again.'
+        : 'different ids, so chat-api published the message more than once.') +
+      ` Stack: ${counts.postToConnection} PostToConnection for ${reply.ledger.recipients} recipients, ` +
+      `Lambda errors ${JSON.stringify(counts.lambdaErrors)}.`;
   }
   const needles = [detail.messageId, detail.recipientName, detail.token].filter((x): x is string => !!x);
   const logLines = stack.recentLogs(
@@ -145,6 +148,7 @@ function explainFailure(stack: BenchStack, reply: RunReply, counts: CallCounts):
     (line) =>
       needles.some((n) => line.includes(n)) ||
       /"level":"(ERROR|WARN)"/.test(line) ||
+      /"retriedPosts":[1-9]/.test(line) ||
       line.startsWith('INVOCATION') ||
       line.startsWith('GATEWAY'),
     20,

@@ -27,6 +27,8 @@ export interface RetryPolicyOptions {
   maxDelayMs?: number;
   sleep?: Sleep;
   random?: () => number;
+  /** Told of every failed attempt that is retried (the invocation's summary log counts them). */
+  onRetry?: (connectionId: string, error: unknown) => void;
 }
 
 /** One attempt's outcome: an answer, or a failure that a retry may (5xx, network) or cannot fix (403, 413). */
@@ -81,6 +83,7 @@ const retryAfterFailure = async (
         cause: error,
       });
     }
+    options.onRetry?.(connectionId, error);
     await (options.sleep ?? realSleep)(backoffDelay(failed, delay, options.random ?? Math.random));
     try {
       outcome = await attempt();

@@ -6,6 +6,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentityProvider, Provider } from '@smithy/types';
+import type { RetryPolicyOptions } from '../delivery/connection-sender';
 import { SignedHttpConnectionSender } from '../delivery/signed-http-connection-sender';
 import { SqsPresenceQueue } from '../delivery/sqs-presence-queue';
 import { QueueUnpublishedEvents } from '../delivery/unpublished-events';
@@ -123,6 +124,7 @@ export const createConnectionSender = (
   callbackUrl: string,
   maxSockets: number,
   identity: { credentials: AwsCredentialIdentityProvider; region: string | Provider<string> },
+  onRetry?: RetryPolicyOptions['onRetry'],
 ) =>
   new SignedHttpConnectionSender({
     callbackUrl,
@@ -130,6 +132,7 @@ export const createConnectionSender = (
     credentials: identity.credentials,
     region: identity.region,
     requestTimeoutMs: CLIENT_TIMEOUTS.managementApi.requestTimeout,
+    onRetry,
   });
 /** The queue (UnpublishedEventsQueue) where chat events PutEvents would not take are parked. */
 export const queueOfUnpublishedEvents = (queueUrl: string): QueueUnpublishedEvents => {

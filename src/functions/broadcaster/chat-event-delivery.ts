@@ -5,7 +5,7 @@ import type { FanOutResult } from '../../chat/fan-out';
 import { metrics } from '../../shared/metrics';
 import { logger, tracer } from '../../shared/powertools';
 import { parseChatEventEnvelope } from './chat-event-envelope';
-import { config, dynamoDb, fanOut } from './dependencies';
+import { config, dynamoDb, fanOut, postRetries } from './dependencies';
 
 // A redelivered EventBridge event has the same envelope id: the second copy returns the stored
 // result instead of posting the frames again. Records outlive every retry window (see template).
@@ -29,6 +29,7 @@ const deliver = async (rawEvent: unknown, _context?: unknown): Promise<ChatEvent
   const detailType = event['detail-type'];
   logger.appendKeys({ eventType: detailType, eventId: event.id, audience: event.detail.audience });
   tracer.putAnnotation('eventType', detailType);
+  postRetries.take();
 
   const { throttledConnectionIds, throttled, ...result } = await traceFanOut(
     () => fanOut.deliver(event.detail, { id: event.id, detailType }),
@@ -41,9 +42,12 @@ const deliver = async (rawEvent: unknown, _context?: unknown): Promise<ChatEvent
     // A slow reader (or the account's rate) kept answering 429 through every deferred pass.
     logger.warn('Gave up on throttled recipients', { throttled, throttledConnectionIds });
   }
+  const retried = postRetries.take();
+  metrics.addMetric('PostsRetried', MetricUnit.Count, retried.retriedPosts);
   logger.info(result.queued ? 'Presence event queued to be coalesced' : 'Event delivered', {
     ...result,
     throttled,
+    ...retried,
   });
   return result;
 };

@@ -2,6 +2,7 @@ import { ChatService } from '../../chat/chat-service';
 import { FanOut } from '../../chat/fan-out';
 import { PresenceBatch } from '../../chat/presence-batch';
 import { EventBridgePublisher } from '../../delivery/event-bridge-publisher';
+import { RetryTally } from '../../delivery/retry-tally';
 import {
   createConnectionSender,
   createDynamoDbClients,
@@ -37,9 +38,17 @@ const chat = new ChatService({
   shardCount: config.SHARD_COUNT,
 });
 
+/** Posts retried in this invocation, by cause: each summary log takes them. */
+export const postRetries = new RetryTally();
+
 export const fanOut = new FanOut({
   store,
-  sender: createConnectionSender(config.CALLBACK_URL, config.SEND_CONCURRENCY, dynamoDb.client.config),
+  sender: createConnectionSender(
+    config.CALLBACK_URL,
+    config.SEND_CONCURRENCY,
+    dynamoDb.client.config,
+    postRetries.record,
+  ),
   concurrency: config.SEND_CONCURRENCY,
   shardCount: config.SHARD_COUNT,
   split: {

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '../../shared/metrics';
 import { logger } from '../../shared/powertools';
 import { traceFanOut } from './chat-event-delivery';
-import { presenceBatch } from './dependencies';
+import { postRetries, presenceBatch } from './dependencies';
 import { parsePresenceQueueBatch } from './presence-queue-records';
 
 /** What an SQS event source mapping with `ReportBatchItemFailures` reads back: the messages to retry. */
@@ -32,6 +32,7 @@ export const deliverPresenceBatch = async (event: { Records: unknown[] }): Promi
     .digest('base64url')
     .slice(0, 22);
   logger.appendKeys({ eventType: 'Presence Batch', batchId });
+  postRetries.take();
   const result = await traceFanOut(
     () => presenceBatch.deliver(items, batchId),
     ({ changes, joiners, listReads, joinerFramesSent, room, failedIds }) => ({
@@ -50,6 +51,8 @@ export const deliverPresenceBatch = async (event: { Records: unknown[] }): Promi
   metrics.addMetric('StaleConnectionsPruned', MetricUnit.Count, room?.gone ?? 0);
   metrics.addMetric('ThrottledRecipientsGivenUp', MetricUnit.Count, room?.throttled ?? 0);
   metrics.addMetric('PresenceChangesCoalesced', MetricUnit.Count, result.changes);
+  const retried = postRetries.take();
+  metrics.addMetric('PostsRetried', MetricUnit.Count, retried.retriedPosts);
   if (result.failedIds.length > 0)
     logger.error('Presence batch partly failed: those messages come back', {
       failed: result.failedIds.length,
@@ -66,6 +69,7 @@ export const deliverPresenceBatch = async (event: { Records: unknown[] }): Promi
     recipients: room?.recipients ?? 0,
     parts: room?.parts,
     framesSent,
+    ...retried,
   });
   const failed = [...invalid.map((message) => message.id), ...result.failedIds];
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
