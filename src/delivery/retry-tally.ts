@@ -1,13 +1,15 @@
 /** What a failed attempt is counted as: a system error's code (ECONNRESET), else the error's name. */
 const causeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | undefined)?.code;
+  const { code, phase } = (error ?? {}) as { code?: unknown; phase?: unknown };
   if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : typeof error;
+  const name = error instanceof Error ? error.name : typeof error;
+  // A timeout says where the call was: one cut off after it was sent may have been delivered.
+  return typeof phase === 'string' ? `${name}:${phase}` : name;
 };
 
 export interface RetriedPosts {
   retriedPosts: number;
-  /** Retries by cause, e.g. { TimeoutError: 3, ECONNRESET: 1 }; absent when nothing was retried. */
+  /** Retries by cause, e.g. { 'TimeoutError:sent': 3, ECONNRESET: 1 }; absent when nothing was retried. */
   retryCauses?: Record<string, number>;
 }
 

@@ -21,9 +21,26 @@ export interface SignedHttpSenderOptions extends RetryPolicyOptions {
   requestTimeoutMs: number;
 }
 
+/** Where a late call was when it was cut off: only a call cut off after it was sent may have been delivered. */
+export type PostPhase = 'queued' | 'connecting' | 'sending' | 'sent' | 'reading';
+
 class PostTimeoutError extends Error {
   override readonly name = 'TimeoutError';
+  constructor(
+    message: string,
+    readonly phase: PostPhase,
+  ) {
+    super(`${message} (${phase})`);
+  }
 }
+
+const phaseOf = (req: ClientRequest): PostPhase => {
+  if (!req.socket) return 'queued';
+  if (req.socket.connecting) return 'connecting';
+  if (!req.writableFinished) return 'sending';
+  // Node sets `res` when the answer's headers arrive (not in @types/node).
+  return (req as ClientRequest & { res?: unknown }).res ? 'reading' : 'sent';
+};
 
 /**
  * PostToConnection for the fan-out's hot path: SigV4 (service `execute-api`) with the SDK's own key
@@ -74,7 +91,10 @@ export class SignedHttpConnectionSender implements ConnectionSender {
       if (deadline > now) continue;
       this.#inFlight.delete(req);
       req.destroy(
-        new PostTimeoutError(`PostToConnection did not answer in ${this.#options.requestTimeoutMs} ms`),
+        new PostTimeoutError(
+          `PostToConnection did not answer in ${this.#options.requestTimeoutMs} ms`,
+          phaseOf(req),
+        ),
       );
     }
     if (this.#inFlight.size === 0) {

@@ -3,6 +3,7 @@ import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DeliveryError } from '../../../../src/delivery/connection-sender';
+import { RetryTally } from '../../../../src/delivery/retry-tally';
 import {
   createConnectionSender,
   createDynamoDbClients,
@@ -62,10 +63,14 @@ describe('the AWS SDK clients, against a server that accepts and never answers',
 
   it("fail the handlers' lean PostToConnection with a TimeoutError, retried, then a DeliveryError", async () => {
     const { client } = createDynamoDbClients();
-    const sender = createConnectionSender(`${url}/production`, 4, client.config);
+    const retried = new RetryTally();
+    const sender = createConnectionSender(`${url}/production`, 4, client.config, retried.record);
 
     const error = await sender.send('A=', 'x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect((error as DeliveryError).message).toBe('PostToConnection failed 3 times: TimeoutError');
+    // The server read each request: a retry after such a timeout may deliver twice, and says so.
+    expect(((error as DeliveryError).cause as Error).message).toMatch(/did not answer in 5000 ms \(sent\)$/);
+    expect(retried.take()).toEqual({ retriedPosts: 2, retryCauses: { 'TimeoutError:sent': 2 } });
   }, 60_000);
 });
