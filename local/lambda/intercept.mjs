@@ -78,6 +78,36 @@ function hostnameOf(options) {
   return host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
 }
 
+const localAgents = new WeakMap();
+
+/**
+ * The plain-http agent a redirected request goes through. A TLS agent cannot carry plain http, but
+ * its pooling must carry over: on AWS a function's agent keeps its sockets alive between calls (and
+ * invocations) and caps them at its maxSockets, whereas the default http agent closes idle sockets
+ * after 5 s and never caps them, which would make every fan-out open its connections anew. One
+ * local agent per caller agent, with the same settings; the default agent for none, `false` kept.
+ */
+export function localAgentFor(agent) {
+  if (agent === false) return false;
+  if (!agent || typeof agent !== 'object') return undefined;
+  let local = localAgents.get(agent);
+  if (!local) {
+    const { keepAlive, keepAliveMsecs, maxSockets, maxFreeSockets, maxTotalSockets, scheduling } = agent;
+    const timeout = agent.options?.timeout;
+    local = new http.Agent({
+      keepAlive,
+      keepAliveMsecs,
+      maxSockets,
+      maxFreeSockets,
+      maxTotalSockets,
+      scheduling,
+      ...(timeout === undefined ? {} : { timeout }),
+    });
+    localAgents.set(agent, local);
+  }
+  return local;
+}
+
 /**
  * Patches node:http, node:https and fetch in this thread. `report` prints a refusal where the
  * console shows it (the function's log).
@@ -105,8 +135,8 @@ export function interceptRequests(rules, report) {
       );
     }
     const [hostname, port] = splitHostPort(route.hostPort);
-    const local = { ...options, protocol: 'http:', hostname, port, host: undefined, agent: undefined };
-    // A TLS agent cannot carry plain http; the default http agent keeps connections alive as Lambda's does.
+    const agent = localAgentFor(options.agent);
+    const local = { ...options, protocol: 'http:', hostname, port, host: undefined, agent };
     return original.httpRequest.call(http, local, callback);
   }
 
