@@ -88,6 +88,17 @@ const attribute = (profile: Profile, bundleUrlEnd: string, owners: string[], int
   for (const [id, ms] of selfMs) {
     const node = byId.get(id);
     if (!node) continue;
+    // esbuild's __require/__init run a wrapped module's body once; their self time is mostly V8
+    // compiling that body (a CommonJS input's whole code), so it is charged to that input.
+    const wrapped = ['__require', '__init'].includes(node.callFrame.functionName)
+      ? node.children
+          ?.map((child) => byId.get(child))
+          .find((child) => child?.callFrame.url.endsWith(bundleUrlEnd))
+      : undefined;
+    if (wrapped) {
+      add(owners[wrapped.callFrame.lineNumber] ?? '?', ms);
+      continue;
+    }
     if (node.callFrame.url.endsWith(bundleUrlEnd)) {
       // Spread the node's self time over the lines it was sampled on.
       const ticks = node.positionTicks ?? [{ line: node.callFrame.lineNumber + 1, ticks: 1 }];
