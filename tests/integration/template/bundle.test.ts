@@ -34,21 +34,19 @@ const esbuildOptionsOf = (properties: Node, outdir: string): BuildOptions => {
 
 /**
  * Size budgets of the bundled code (the .js, not its source map), in bytes. The target of issue 8
- * is 400 KB each; where a bundle is not there yet its budget is the measured size plus about 1 %,
- * so that growth is a decision, not an accident. Measured on 2026-11-30 after the lean
- * @connections sender replaced the SDK client and the metadata credential providers and the
- * SDK's event-stream serde (dynamic imports never reached on Lambda) became External; then raised
- * by the parking of unpublished events, audience-sized sharding and the GSI index waits (4-6 KB),
- * and the broadcaster's by the presence batch path (7.4 KB of its own code; the SQS client it
- * sends with stays External).
+ * is 400 KB each; where a bundle is not there yet its budget is the measured size plus at most
+ * 1 %, so that growth is a decision, not an accident. `npx tsx bench/lib/cold-start-profile.ts`
+ * shows the bytes by package beside what each costs at module init; docs/architecture.md
+ * ("Limits and known trade-offs") says what keeps both bundles above 400 KB.
  */
 const BUNDLE_BUDGET_BYTES: Record<string, number> = {
-  // 424,657 B (420,448 before the parking, sharding and index waits). Not at 400 KB: Tracer's aws-xray-sdk-core with semver and cls-hooked (~107 KB, CommonJS,
-  // loaded whole), the confusables table (~30 KB) and the DynamoDB and EventBridge clients.
+  // 427,101 B (2026-11-30): the AWS SDK 213 KB (@smithy/core 95 KB, the DynamoDB and EventBridge
+  // clients, @aws-sdk/core, signing), the X-Ray SDK that Powertools Tracer loads whole 111 KB
+  // (aws-xray-sdk-core 70 KB, semver 29 KB, cls-hooked 8 KB), Powertools 35 KB, the chat's own
+  // code 64 KB (src/chat 42 KB, 30 KB of it the confusables table), middy 3 KB.
   ChatApiFunction: 429_000,
-  // 489,802 B (482,382 before the presence batch path, 476,814 before that): as chat-api, plus Powertools
-  // idempotency and its JMESPath (~38 KB) and Metrics (~12 KB); fan-out still needs the confusables
-  // table for name keys (rules.ts nameKeyOf).
+  // 493,120 B (2026-11-30): the same AWS and X-Ray SDKs, Powertools 88 KB (idempotency with its
+  // JMESPath 38 KB, Metrics 12 KB) and 77 KB of the chat's code. These libraries alone are 412 KB.
   BroadcasterFunction: 494_000,
 };
 
