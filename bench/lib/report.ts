@@ -186,6 +186,16 @@ export function renderReport(r: BenchResults): string {
       '',
       `CPU per delivered frame: CPU time of every environment of the function during its handlers (the local Lambda's per-invocation accounting, source: ${r.fanOut.points[0]?.cpuSource ?? 'n/a'}), divided by the PostToConnection calls answered 200; the broadcaster's includes its shard Query and idempotency writes, the naive function's its Scan.`,
     );
+    // A measured run that started environments, or retried posts, is not the warm steady state.
+    for (const p of r.fanOut.points) {
+      const cold = p.pipelineColdStarts ?? [];
+      const extra = p.pipelineExtraPosts ?? [];
+      if (cold.some((c) => c > 0) || extra.some((e) => e > 0))
+        out.push(
+          '',
+          `At ${n(p.connections)}: broadcaster cold starts per measured run ${cold.join(', ')}; posts retried per run ${extra.join(', ')}.`,
+        );
+    }
   } else if (r.floor?.length) {
     out.push('', '### 3. Floor: raw ws broadcast in one process', '');
     out.push(

@@ -83,6 +83,7 @@ function countsDelta(after: CallCounts, before?: CallCounts): CallCounts {
     messagesIn: after.messagesIn - before.messagesIn,
     lambdaInvocations: sub(after.lambdaInvocations, before.lambdaInvocations),
     lambdaErrors: sub(after.lambdaErrors, before.lambdaErrors),
+    lambdaColdStarts: sub(after.lambdaColdStarts, before.lambdaColdStarts),
     lambdaGbSeconds: sub(after.lambdaGbSeconds, before.lambdaGbSeconds),
     lambdaCpuMs: sub(after.lambdaCpuMs, before.lambdaCpuMs),
     connectionsOpened: after.connectionsOpened - before.connectionsOpened,
@@ -273,6 +274,12 @@ export interface FanOutPoint {
   medianBroadcasterCpuPerFrameMs: number;
   medianNaiveCpuPerFrameMs: number;
   cpuSource: string;
+  /**
+   * Per measured run: broadcaster environments started cold, and PostToConnection calls beyond one
+   * per recipient (the sender's retries; one after a timeout may have delivered twice).
+   */
+  pipelineColdStarts: number[];
+  pipelineExtraPosts: number[];
   /** Counts for one public message through each design (the last measured run). */
   pipelineCounts: CallCounts;
   naiveCounts: CallCounts;
@@ -318,6 +325,8 @@ export async function runFanOut(
     const naiveFirstMs: number[] = [];
     const broadcasterCpu: number[] = [];
     const naiveCpu: number[] = [];
+    const coldStarts: number[] = [];
+    const extraPosts: number[] = [];
     let lost = 0;
     let duplicated = 0;
     let pipelineCounts: CallCounts | undefined;
@@ -379,6 +388,8 @@ export async function runFanOut(
       pipelineCounts = pCounts;
       naiveCounts = nCounts;
       broadcasterCpu.push(cpuPerFrame(pCounts, BROADCASTER_FUNCTION_ID));
+      coldStarts.push(pCounts.lambdaColdStarts[BROADCASTER_FUNCTION_ID] ?? 0);
+      extraPosts.push(Math.max(0, pCounts.postToConnection - p.ledger.recipients));
       naiveCpu.push(cpuPerFrame(nCounts, NAIVE_FUNCTION_ID));
     }
     const medianPipelineMs = median(pipelineMs);
@@ -399,6 +410,8 @@ export async function runFanOut(
       medianBroadcasterCpuPerFrameMs: median(broadcasterCpu),
       medianNaiveCpuPerFrameMs: median(naiveCpu),
       cpuSource: stack.cpuSource(),
+      pipelineColdStarts: coldStarts,
+      pipelineExtraPosts: extraPosts,
       pipelineCounts: pipelineCounts as CallCounts,
       naiveCounts: naiveCounts as CallCounts,
       lost,

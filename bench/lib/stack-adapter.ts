@@ -15,6 +15,8 @@ export interface CallCounts {
   messagesIn: number;
   lambdaInvocations: Record<string, number>;
   lambdaErrors: Record<string, number>;
+  /** Invocations that started a new execution environment, per function. */
+  lambdaColdStarts: Record<string, number>;
   /** Sum of billed milliseconds x memory, per function, in GB-seconds. */
   lambdaGbSeconds: Record<string, number>;
   /** CPU time of the functions' environments during their handlers, per function (the local Lambda's accounting). */
@@ -102,6 +104,7 @@ function toCounts(stats: StackStats): Omit<CallCounts, 'lambdaCpuMs'> {
     messagesIn: stats.gateway.messagesIn,
     lambdaInvocations: Object.fromEntries(fns.map(([id, f]) => [id, f.invocations])),
     lambdaErrors: Object.fromEntries(fns.map(([id, f]) => [id, f.errors])),
+    lambdaColdStarts: Object.fromEntries(fns.map(([id, f]) => [id, f.coldStarts])),
     // Billed duration as the local stack measured it, at the function's configured memory.
     lambdaGbSeconds: Object.fromEntries(
       fns.map(([id, f]) => [id, (f.billedMs / 1000) * (f.memorySizeMb / 1024)]),
