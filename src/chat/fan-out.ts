@@ -81,7 +81,13 @@ export interface SendToResult extends FanOutResult {
 }
 
 /** How many members a presence event's room has, as far as `listMembersUpTo(threshold)` tells. */
-type RoomSize = { names: string[]; more: boolean };
+export type RoomSize = { names: string[]; more: boolean };
+
+/**
+ * `queueIfLarge`'s answer: queued, or not (then `size` is what `deliver` would read again, so the
+ * caller passes it on as `sized`).
+ */
+export type QueueDecision = { queued: true } | { queued: false; size: RoomSize | undefined };
 
 /** The EventBridge event being delivered: its id keys the parts of a split. */
 export interface DeliveredEvent {
@@ -132,10 +138,10 @@ export class FanOut {
   async deliver(
     detail: ChatEventDetail,
     event?: DeliveredEvent,
-    options: { skip?: ReadonlySet<string> } = {},
+    options: { skip?: ReadonlySet<string>; sized?: { size: RoomSize | undefined } } = {},
   ): Promise<FanOutResult> {
     const empty = FanOut.#emptyResult();
-    const size = await this.#roomSize(detail);
+    const size = options.sized ? options.sized.size : await this.#roomSize(detail);
     if (size?.more && (await this.#queued(detail))) return { ...empty, queued: 1 };
     const recipients = await this.#recipients(detail, event);
     if (typeof recipients === 'number') return { ...empty, parts: recipients };
@@ -151,6 +157,18 @@ export class FanOut {
       detail,
     );
     return result;
+  }
+
+  /**
+   * The first step of `deliver` on its own: a large room's presence event is queued to
+   * PresenceQueue (nothing else is done); otherwise the room size read for it is returned, for
+   * `deliver` (`sized`). The broadcaster queues before taking an idempotency record, since a
+   * presence change queued twice is harmless (docs/architecture.md, "Presence").
+   */
+  async queueIfLarge(detail: ChatEventDetail): Promise<QueueDecision> {
+    const size = await this.#roomSize(detail);
+    if (size?.more && (await this.#queued(detail))) return { queued: true };
+    return { queued: false, size };
   }
 
   /**

@@ -91,7 +91,21 @@ const setup = (options: { laggingMembersIndex?: boolean; recipientsPerDelivery?:
     listsAfterFrames();
     sender.received.clear();
   };
-  return { store, chat, sender, queue, parts, batch, broadcast, takeBatch, listsAfterFrames, join, room };
+  return {
+    store,
+    chat,
+    sender,
+    queue,
+    parts,
+    batch,
+    broadcast,
+    takeBatch,
+    listsAfterFrames,
+    join,
+    room,
+    publisher,
+    fanOut,
+  };
 };
 
 const framesOf = (sender: RecordingSender, connectionId: string) => sender.framesOf(connectionId) as Frame[];
@@ -269,6 +283,70 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
 
     for (const [id, list] of listsAfterFrames())
       if (id !== 'cyd=') expect(list).toEqual(['ann', 'dee', 'eve', 'rob']);
+  });
+
+  // The broadcaster queues a large room's presence event without an idempotency record, so an
+  // EventBridge event delivered twice is queued twice: two messages (two SQS message ids) with the
+  // same change. Whichever batches they land in, every list ends exact.
+  describe('a join queued twice (its EventBridge event delivered twice)', () => {
+    const twice = async (s: ReturnType<typeof setup>) => {
+      const events = s.publisher.events.splice(0);
+      for (let copy = 0; copy < 2; copy++)
+        for (const [i, event] of events.entries())
+          await s.fanOut.deliver(event.detail, { id: `dup-${i}`, detailType: event.detailType });
+    };
+
+    it('in one batch: one change, one list for the joiner', async () => {
+      const s = setup();
+      await s.room(['ann', 'bob', 'cyd', 'dee']);
+      await s.join('eve');
+      await twice(s);
+      const items = s.takeBatch();
+      expect(items).toHaveLength(2);
+
+      const result = await s.batch.deliver(items, 'batch-1');
+
+      expect(result.frame).toEqual({ type: 'presence', joined: ['eve'], left: [], renamed: [] });
+      expect(framesOf(s.sender, 'eve=')).toEqual([
+        { type: 'members', members: ['ann', 'bob', 'cyd', 'dee', 'eve'] },
+      ]);
+      for (const list of s.listsAfterFrames().values())
+        expect(list).toEqual(['ann', 'bob', 'cyd', 'dee', 'eve']);
+    });
+
+    it('in two batches, with another join between them', async () => {
+      const s = setup();
+      await s.room(['ann', 'bob', 'cyd', 'dee']);
+      await s.join('eve');
+      await twice(s);
+      const [first, second] = s.takeBatch();
+      await s.batch.deliver([first as PresenceBatchItem], 'batch-1');
+      await s.join('fay');
+      await s.broadcast();
+
+      await s.batch.deliver([second as PresenceBatchItem, ...s.takeBatch()], 'batch-2');
+
+      for (const list of s.listsAfterFrames().values())
+        expect(list).toEqual(['ann', 'bob', 'cyd', 'dee', 'eve', 'fay']);
+    });
+
+    it('the copy delivered after the member left: it does not bring her back', async () => {
+      const s = setup();
+      await s.room(['ann', 'bob', 'cyd', 'dee']);
+      await s.join('eve');
+      await twice(s);
+      const [first, second] = s.takeBatch();
+      await s.batch.deliver([first as PresenceBatchItem], 'batch-1');
+      await s.chat.leave('eve=', 'corr-left');
+      s.store.syncMembersIndex();
+      await s.broadcast();
+      await s.batch.deliver(s.takeBatch(), 'batch-2');
+
+      await s.batch.deliver([second as PresenceBatchItem], 'batch-3');
+
+      for (const [id, list] of s.listsAfterFrames())
+        if (id !== 'eve=') expect(list).toEqual(['ann', 'bob', 'cyd', 'dee']);
+    });
   });
 
   it('reports the present, not the past: a join whose first delivery failed does not bring back a member who left since', async () => {

@@ -4,7 +4,7 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -157,6 +157,46 @@ describe('the broadcaster, for a room above PresenceFullListMax', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]?.QueueUrl).toBe(TEST_ENV.PRESENCE_QUEUE_URL);
     expect(JSON.parse(String(sent[0]?.MessageBody))).toEqual(message(carolJoined, 'room', joinedFrame.id));
+  });
+
+  it('queues a redelivered event (same EventBridge id) again, and keeps no idempotency record for it', async () => {
+    // A change queued twice is harmless (presence-batch.test.ts, "a join queued twice"): the
+    // record's two writes are not worth it on this path.
+    givenRoom(['a=', 'b=', 'c='], ['alice', 'bob', 'carol']);
+    const detail = {
+      correlationId: 'corr-1=',
+      audience: { kind: 'room' },
+      frames: [joinedFrame],
+      includeMembers: true,
+      presence: { change: carolJoined, send: 'room', joinerList: true },
+    };
+    const event = chatEnvelope('Member Joined', detail, 'evt-q3');
+
+    await expect(invoke(event)).resolves.toMatchObject({ queued: 1 });
+    await expect(invoke(structuredClone(event))).resolves.toMatchObject({ queued: 1 });
+
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(2);
+    expect(dynamoRaw.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(dynamoRaw.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(membersQueries()).toBe(2);
+  });
+
+  it("keeps a small room's presence event idempotent, and reads its room once", async () => {
+    givenRoom(['a=', 'b='], ['alice', 'carol']);
+    const detail = {
+      correlationId: 'corr-1=',
+      audience: { kind: 'room' },
+      frames: [joinedFrame],
+      includeMembers: true,
+      presence: { change: carolJoined, send: 'room', joinerList: true },
+    };
+
+    await invoke(chatEnvelope('Member Joined', detail, 'evt-q4'));
+
+    expect(membersQueries()).toBe(1);
+    expect(dynamoRaw.commandCalls(PutItemCommand)[0]?.args[0].input.TableName).toBe('idempotency-table');
+    expect(delivered().get('a=')).toEqual([joinedFrame, { type: 'members', members: ['alice', 'carol'] }]);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it('keeps a room up to the threshold on the direct path (nothing queued)', async () => {
