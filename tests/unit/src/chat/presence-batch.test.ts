@@ -146,7 +146,7 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
     expect(store.calls.listMembers ?? 0).toBe(reads);
   });
 
-  it('sends several joins of one window to the others as ONE presence frame, reading the list once', async () => {
+  it('sends several joins of one window to the others as ONE presence frame, reading the list once (and once more after the lists are posted)', async () => {
     const { sender, room, join, broadcast, takeBatch, batch, store, listsAfterFrames } = setup();
     await room(['ann', 'bob', 'cyd', 'dee']);
     for (const name of ['eve', 'fay', 'gus']) await join(name);
@@ -155,8 +155,8 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
 
     const result = await batch.deliver(takeBatch(), 'batch-1');
 
-    expect(result).toMatchObject({ failedIds: [], changes: 3, joiners: 3, listReads: 1 });
-    expect((store.calls.listMembers ?? 0) - reads).toBe(1);
+    expect(result).toMatchObject({ failedIds: [], changes: 3, joiners: 3, listReads: 2 });
+    expect((store.calls.listMembers ?? 0) - reads).toBe(2);
     for (const id of ['ann=', 'bob=', 'cyd=', 'dee='])
       expect(framesOf(sender, id)).toEqual([
         { type: 'presence', joined: ['eve', 'fay', 'gus'], left: [], renamed: [] },
@@ -283,6 +283,38 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
 
     for (const [id, list] of listsAfterFrames())
       if (id !== 'cyd=') expect(list).toEqual(['ann', 'dee', 'eve', 'rob']);
+  });
+
+  it('gives a joiner the changes of a batch delivered while its list was on the way (two batches at once)', async () => {
+    const s = setup();
+    await s.room(['ann', 'bob', 'cyd', 'dee']);
+    await s.join('eve');
+    await s.broadcast();
+    const first = s.takeBatch();
+    // The mapping runs two batches at once: fay's batch is read and delivered in full between the
+    // first batch's list read and its posts, so her join reaches eve before eve's list does.
+    const listMembers = s.store.listMembers.bind(s.store);
+    let crossed = false;
+    s.store.listMembers = async (nowSeconds: number) => {
+      const names = await listMembers(nowSeconds);
+      if (!crossed) {
+        crossed = true;
+        await s.join('fay');
+        await s.broadcast();
+        await s.batch.deliver(s.takeBatch(), 'batch-fay');
+      }
+      return names;
+    };
+
+    await s.batch.deliver(first, 'batch-eve');
+
+    expect(framesOf(s.sender, 'eve=').map((frame) => frame.type)).toEqual([
+      'presence',
+      'members',
+      'presence',
+    ]);
+    for (const list of s.listsAfterFrames().values())
+      expect(list).toEqual(['ann', 'bob', 'cyd', 'dee', 'eve', 'fay']);
   });
 
   // The broadcaster queues a large room's presence event without an idempotency record, so an
