@@ -23,14 +23,6 @@ const idempotency = {
 
 export type ChatEventDelivered = Pick<FanOutResult, 'recipients' | 'framesSent' | 'gone' | 'queued'>;
 
-type Envelope = ReturnType<typeof parseChatEventEnvelope>;
-
-const annotate = (event: Envelope) => {
-  const detailType = event['detail-type'];
-  logger.appendKeys({ eventType: detailType, eventId: event.id, audience: event.detail.audience });
-  tracer.putAnnotation('eventType', detailType);
-};
-
 const record = ({ throttledConnectionIds, throttled, ...result }: FanOutResult): ChatEventDelivered => {
   metrics.addMetric('FramesDelivered', MetricUnit.Count, result.framesSent);
   metrics.addMetric('StaleConnectionsPruned', MetricUnit.Count, result.gone);
@@ -50,17 +42,11 @@ const countsOf = ({ throttledConnectionIds: _ids, ...counts }: FanOutResult) => 
 
 // The context is for makeIdempotent (it bounds the in-progress lock by the remaining time); `decided`
 // is the room size the caller already read (not part of the idempotency key, which is the event's).
-const deliver = async (
-  rawEvent: unknown,
-  _context?: unknown,
-  decided?: QueueDecision,
-): Promise<ChatEventDelivered> => {
+const deliver = async (rawEvent: unknown, _context?: unknown, decided?: QueueDecision) => {
   const event = parseChatEventEnvelope(rawEvent);
-  annotate(event);
-  const sized = decided && !decided.queued ? { size: decided.size } : undefined;
   return record(
     await traceFanOut(
-      () => fanOut.deliver(event.detail, { id: event.id, detailType: event['detail-type'] }, { sized }),
+      () => fanOut.deliver(event.detail, { id: event.id, detailType: event['detail-type'] }, { decided }),
       countsOf,
     ),
   );
@@ -105,16 +91,9 @@ const idempotentDeliver = makeIdempotent(deliver, idempotency);
  */
 export const deliverChatEvent = async (rawEvent: unknown, context: unknown): Promise<ChatEventDelivered> => {
   const event = parseChatEventEnvelope(rawEvent);
-  annotate(event);
-  const decision = await fanOut.queueIfLarge(event.detail);
-  if (decision.queued) return record({ ...NOTHING_SENT, queued: 1 });
-  return idempotentDeliver(rawEvent, context, decision);
-};
-
-const NOTHING_SENT: FanOutResult = {
-  recipients: 0,
-  framesSent: 0,
-  gone: 0,
-  throttled: 0,
-  throttledConnectionIds: [],
+  const detailType = event['detail-type'];
+  logger.appendKeys({ eventType: detailType, eventId: event.id, audience: event.detail.audience });
+  tracer.putAnnotation('eventType', detailType);
+  const decided = await fanOut.queueIfLarge(event.detail);
+  return 'size' in decided ? idempotentDeliver(rawEvent, context, decided) : record(decided);
 };
