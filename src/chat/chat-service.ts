@@ -36,6 +36,12 @@ export const CONNECT_WINDOW_MS = 30_000;
  * is announced anyway (the broadcaster applies it to the lists it sends).
  */
 const INDEX_WAITS_MS = [25, 50, 100, 200, 400, 800, 800];
+/**
+ * A GSI's lag counts from the write: a connection recorded longer ago than the looks would wait in
+ * all (plus a second of clock skew between the hosts that wrote and read it) is taken as shown in
+ * the shard index without a look, as it would be after the last look anyway.
+ */
+const SHARD_INDEXED_AFTER_MS = INDEX_WAITS_MS.reduce((sum, wait) => sum + wait, 0) + 1_000;
 /** Conditional writes a request retries when its own connection's other requests move a bucket. */
 const BUCKET_ATTEMPTS = 4;
 /** Entries kept in one instance's memory of limited connections before it is cleared. */
@@ -135,13 +141,25 @@ export class ChatService {
       // Recipients and members lists are read from global secondary indexes, which show a write a
       // little later: announce once they show this change, so the joiner receives the broadcasts
       // that follow its join and no list sent for a later change lacks it.
-      await this.#untilIndexed(async () =>
-        previous.name === undefined
-          ? (await this.#store.inShardIndex(connectionId, connection.shard)) &&
-            (await this.#store.isListed(nameKey))
-          : (await this.#store.isListed(nameKey)) &&
+      if (previous.name === undefined) {
+        // A join: the joiner in its shard (unless recorded long ago), and its name in Members; both
+        // looks at once (one round trip), and a look that showed it is not repeated.
+        let inShard = now - connection.connectedAt >= SHARD_INDEXED_AFTER_MS;
+        let listed = false;
+        await this.#untilIndexed(async () => {
+          [inShard, listed] = await Promise.all([
+            inShard || this.#store.inShardIndex(connectionId, connection.shard),
+            listed || this.#store.isListed(nameKey),
+          ]);
+          return inShard && listed;
+        });
+      } else {
+        await this.#untilIndexed(
+          async () =>
+            (await this.#store.isListed(nameKey)) &&
             (previous.nameKey === nameKey || !(await this.#store.isListed(previous.nameKey as string))),
-      );
+        );
+      }
       const stamp = this.#stamp();
       // The change rides with the events: the broadcaster applies it to whatever the (eventually
       // consistent) Members index returns, so every list sent includes it.

@@ -81,7 +81,13 @@ export interface SendToResult extends FanOutResult {
 }
 
 /** How many members a presence event's room has, as far as `listMembersUpTo(threshold)` tells. */
-type RoomSize = { names: string[]; more: boolean };
+export type RoomSize = { names: string[]; more: boolean };
+
+/**
+ * `queueIfLarge`'s answer: the result of a queued event, or the room size read for it (which the
+ * caller passes on to `deliver` as `decided`, so it is not read twice).
+ */
+export type QueueDecision = FanOutResult | { size: RoomSize | undefined };
 
 /** The EventBridge event being delivered: its id keys the parts of a split. */
 export interface DeliveredEvent {
@@ -132,15 +138,14 @@ export class FanOut {
   async deliver(
     detail: ChatEventDetail,
     event?: DeliveredEvent,
-    options: { skip?: ReadonlySet<string> } = {},
+    options: { skip?: ReadonlySet<string>; decided?: QueueDecision } = {},
   ): Promise<FanOutResult> {
-    const empty = FanOut.#emptyResult();
-    const size = await this.#roomSize(detail);
-    if (size?.more && (await this.#queued(detail))) return { ...empty, queued: 1 };
+    const decided = options.decided ?? (await this.queueIfLarge(detail));
+    if (!('size' in decided)) return decided;
     const recipients = await this.#recipients(detail, event);
-    if (typeof recipients === 'number') return { ...empty, parts: recipients };
+    if (typeof recipients === 'number') return { ...FanOut.#emptyResult(), parts: recipients };
     // Serialised once per event (or per audience kind), never per recipient.
-    const payloadsFor = await this.#payloads(detail, size);
+    const payloadsFor = await this.#payloads(detail, decided.size);
     const { skip } = options;
     const none: readonly string[] = [];
     const result = await this.#deliverTo(
@@ -151,6 +156,18 @@ export class FanOut {
       detail,
     );
     return result;
+  }
+
+  /**
+   * The first step of `deliver` on its own: a large room's presence event is queued to
+   * PresenceQueue (nothing else is done); otherwise the room size read for it is returned, for
+   * `deliver` (`decided`). The broadcaster queues before taking an idempotency record, since a
+   * presence change queued twice is harmless (docs/architecture.md, "Presence").
+   */
+  async queueIfLarge(detail: ChatEventDetail): Promise<QueueDecision> {
+    const size = await this.#roomSize(detail);
+    if (size?.more && (await this.#queued(detail))) return { ...FanOut.#emptyResult(), queued: 1 };
+    return { size };
   }
 
   /**

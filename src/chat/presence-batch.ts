@@ -1,7 +1,7 @@
 import { forEachConcurrent } from '../shared/concurrency';
 import { DETAIL_TYPES, type PresenceChange, type PresenceMessage } from './chat-events';
-import type { FanOut, FanOutResult } from './fan-out';
-import { membersPages, type PresenceFrame, presencePages } from './frames';
+import type { FanOut, FanOutResult, SendToResult } from './fan-out';
+import { membersPages, type PresenceFrame, presenceFrame, presencePages } from './frames';
 import type { ConnectionStore } from './ports';
 import {
   applyPresenceChange,
@@ -32,7 +32,7 @@ export interface PresenceBatchResult {
   joiners: number;
   /** The coalesced frame everybody but the joiners received (empty: nothing to send). */
   frame: PresenceFrame;
-  /** Members list reads (one per batch that has joiners). */
+  /** Members list reads (two per batch that has joiners: the list, and the check after it is posted). */
   listReads: number;
   /** Consistent reads of name claims (one per name the coalesced frame touches). */
   claimReads: number;
@@ -94,22 +94,43 @@ export class PresenceBatch {
 
     if (joiners.size > 0) {
       const { store, now = Date.now } = this.#options;
-      result.listReads += 1;
-      // The index may not show the batch's changes yet: the list agrees with the frame the others get.
-      let names = applyPresenceFrame(await store.listMembers(Math.floor(now() / 1000)), frame);
-      // A joiner whose room change is in another batch: its own join, so its list shows it.
       const changed = new Set(changes.map((change) => change.connectionId));
-      for (const [connectionId, { change }] of joiners)
-        if (!changed.has(connectionId)) names = applyPresenceChange(names, change);
+      const listNow = async () => {
+        result.listReads += 1;
+        // The index may not show the batch's changes yet: the list agrees with the frame the others get.
+        let names = applyPresenceFrame(await store.listMembers(Math.floor(now() / 1000)), frame);
+        // A joiner whose room change is in another batch: its own join, so its list shows it.
+        for (const [connectionId, { change }] of joiners)
+          if (!changed.has(connectionId)) names = applyPresenceChange(names, change);
+        return names;
+      };
+      const joinerFailed = (failed: SendToResult['failed']) => {
+        for (const { connectionId, error } of failed) {
+          result.failedIds.push(...(joiners.get(connectionId)?.ids ?? []));
+          if (result.errors.length === 0) result.errors.push(error);
+        }
+      };
+      const names = await listNow();
       const sent = await this.#options.fanOut.sendTo(
         [...joiners.keys()],
         membersPages(sortMembers(names)),
         correlationId,
       );
       result.joinerFramesSent = sent.framesSent;
-      for (const { connectionId, error } of sent.failed) {
-        result.failedIds.push(...(joiners.get(connectionId)?.ids ?? []));
-        if (result.errors.length === 0) result.errors.push(error);
+      joinerFailed(sent.failed);
+      // The other batch the mapping runs at the same time may have posted its frame to these joiners
+      // before their list arrived, and the list replaced it. Its changes were indexed before they
+      // were published, so a second read, once the lists are posted, shows them: the difference
+      // follows the list as a presence frame (set operations: a change it repeats changes nothing).
+      const failed = new Set(sent.failed.map(({ connectionId }) => connectionId));
+      const listed = [...joiners.keys()].filter((connectionId) => !failed.has(connectionId));
+      if (listed.length > 0) {
+        const since = differenceOf(names, await listNow());
+        if (!isEmptyPresence(since)) {
+          const again = await this.#options.fanOut.sendTo(listed, [since], correlationId);
+          result.joinerFramesSent += again.framesSent;
+          joinerFailed(again.failed);
+        }
       }
     }
 
@@ -168,3 +189,13 @@ const inOrder = (items: readonly PresenceBatchItem[]): PresenceBatchItem[] =>
     .map(({ item }) => item);
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The presence frame that takes a client from list `before` to list `after`. */
+const differenceOf = (before: readonly string[], after: readonly string[]): PresenceFrame => {
+  const had = new Set(before);
+  const has = new Set(after);
+  return presenceFrame({
+    joined: after.filter((name) => !had.has(name)),
+    left: before.filter((name) => !has.has(name)),
+  });
+};

@@ -1,7 +1,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { FanOutResult } from '../../chat/fan-out';
+import type { FanOutResult, QueueDecision } from '../../chat/fan-out';
 import { metrics } from '../../shared/metrics';
 import { logger, tracer } from '../../shared/powertools';
 import { parseChatEventEnvelope } from './chat-event-envelope';
@@ -23,18 +23,7 @@ const idempotency = {
 
 export type ChatEventDelivered = Pick<FanOutResult, 'recipients' | 'framesSent' | 'gone' | 'queued'>;
 
-// The context is for makeIdempotent (it bounds the in-progress lock by the remaining time).
-const deliver = async (rawEvent: unknown, _context?: unknown): Promise<ChatEventDelivered> => {
-  const event = parseChatEventEnvelope(rawEvent);
-  const detailType = event['detail-type'];
-  logger.appendKeys({ eventType: detailType, eventId: event.id, audience: event.detail.audience });
-  tracer.putAnnotation('eventType', detailType);
-  postRetries.take();
-
-  const { throttledConnectionIds, throttled, ...result } = await traceFanOut(
-    () => fanOut.deliver(event.detail, { id: event.id, detailType }),
-    ({ throttledConnectionIds: _ids, ...counts }) => counts,
-  );
+const record = ({ throttledConnectionIds, throttled, ...result }: FanOutResult): ChatEventDelivered => {
   metrics.addMetric('FramesDelivered', MetricUnit.Count, result.framesSent);
   metrics.addMetric('StaleConnectionsPruned', MetricUnit.Count, result.gone);
   metrics.addMetric('ThrottledRecipientsGivenUp', MetricUnit.Count, throttled);
@@ -50,6 +39,20 @@ const deliver = async (rawEvent: unknown, _context?: unknown): Promise<ChatEvent
     ...retried,
   });
   return result;
+};
+
+const countsOf = ({ throttledConnectionIds: _ids, ...counts }: FanOutResult) => counts;
+
+// The context is for makeIdempotent (it bounds the in-progress lock by the remaining time); `decided`
+// is the room size the caller already read (not part of the idempotency key, which is the event's).
+const deliver = async (rawEvent: unknown, _context?: unknown, decided?: QueueDecision) => {
+  const event = parseChatEventEnvelope(rawEvent);
+  return record(
+    await traceFanOut(
+      () => fanOut.deliver(event.detail, { id: event.id, detailType: event['detail-type'] }, { decided }),
+      countsOf,
+    ),
+  );
 };
 
 /**
@@ -82,6 +85,19 @@ export const traceFanOut = async <Result>(
 // delivery's lock, so the next copy delivers again (powertools-lambda-typescript#5675).
 const idempotentDeliver = makeIdempotent(deliver, idempotency);
 
-/** The EventBridge path: one chat event (or a part of a split room), delivered at most once per key. */
-export const deliverChatEvent = (event: unknown, context: unknown): Promise<ChatEventDelivered> =>
-  idempotentDeliver(event, context);
+/**
+ * The EventBridge path: one chat event (or a part of a split room), delivered at most once per key.
+ * A large room's presence event is only queued to PresenceQueue, and that is done before (and
+ * without) the idempotency record: a change queued twice is harmless (the batch nets it with itself
+ * and restates it as the claims are now; docs/architecture.md, "Presence"), and the record's two
+ * writes were half of that path's DynamoDB calls.
+ */
+export const deliverChatEvent = async (rawEvent: unknown, context: unknown): Promise<ChatEventDelivered> => {
+  const event = parseChatEventEnvelope(rawEvent);
+  const detailType = event['detail-type'];
+  logger.appendKeys({ eventType: detailType, eventId: event.id, audience: event.detail.audience });
+  tracer.putAnnotation('eventType', detailType);
+  postRetries.take();
+  const decided = await fanOut.queueIfLarge(event.detail);
+  return 'size' in decided ? idempotentDeliver(rawEvent, context, decided) : record(decided);
+};

@@ -302,6 +302,11 @@ describe('template.yaml', () => {
       expect(broadcaster?.Environment.Variables.PRESENCE_QUEUE_URL).toEqual({ Ref: 'PresenceQueue' });
     });
 
+    it('runs at most 2 batches at once: each posts a frame to every member, so more in parallel multiply the frames', () => {
+      // AWS's minimum; without it a burst of joins is split into as many small batches as pollers.
+      expect(sqsEvents[0].Properties.ScalingConfig).toEqual({ MaximumConcurrency: 2 });
+    });
+
     it('is a standard, encrypted queue whose messages stay hidden for 6 times the longest broadcaster Timeout', () => {
       expect(queue?.FifoQueue).toBeUndefined();
       expect(queue?.SqsManagedSseEnabled).toBe(true);

@@ -20,8 +20,11 @@ interface Seen {
 const setup = (connectionId: string, names: string[]) => {
   const store = new InMemoryConnectionStore(50, { laggingMembersIndex: true, laggingShardIndex: true });
   const seen: Seen[] = [];
+  /** The store's calls when each batch of events was published (before the checks above). */
+  const callsAtPublish: Record<string, number>[] = [];
   const publisher: ChatEventPublisher = {
     async publish(events: ChatEvent[]) {
+      callsAtPublish.push({ ...store.calls });
       const listed: Record<string, boolean> = {};
       for (const name of names) listed[name] = await store.isListed(nameKeyOf(name));
       seen.push({
@@ -32,11 +35,12 @@ const setup = (connectionId: string, names: string[]) => {
     },
   };
   const waits: number[] = [];
+  const clock = { now: NOW };
   const chat = new ChatService({
     store,
     publisher,
     shardCount: SHARDS,
-    now: () => NOW,
+    now: () => clock.now,
     // Replication catches up while the service waits for the second time.
     sleep: async (ms) => {
       waits.push(ms);
@@ -46,7 +50,7 @@ const setup = (connectionId: string, names: string[]) => {
       }
     },
   });
-  return { store, chat, seen, waits };
+  return { store, chat, seen, waits, clock, callsAtPublish };
 };
 
 describe('ChatService with lagging indexes', () => {
@@ -56,6 +60,33 @@ describe('ChatService with lagging indexes', () => {
     await chat.setName('c1', 'ann', 'corr');
 
     expect(waits).toHaveLength(2);
+    expect(seen).toEqual([expect.objectContaining({ inShardIndex: true, listed: { ann: true } })]);
+  });
+
+  it('does not look at the shard index for a connection recorded longer ago than the looks would wait', async () => {
+    // GSI lag counts from the write: $connect wrote this record 10 s before the name came.
+    const { chat, seen, waits, clock, callsAtPublish } = setup('c1', ['ann']);
+    await chat.connect('c1');
+    clock.now = NOW + 10_000;
+
+    await chat.setName('c1', 'ann', 'corr');
+
+    // Still waited for its name in Members (caught up at the second wait), never for its shard.
+    expect(callsAtPublish[0]?.inShardIndex ?? 0).toBe(0);
+    expect(waits).toHaveLength(2);
+    expect(seen).toEqual([expect.objectContaining({ listed: { ann: true } })]);
+  });
+
+  it('looks at both indexes at once, and does not look again at one that showed the change', async () => {
+    const { store, chat, seen, callsAtPublish } = setup('c1', ['ann']);
+    await chat.connect('c1');
+    store.syncShardIndex();
+
+    await chat.setName('c1', 'ann', 'corr');
+
+    // The shard index showed the joiner at the first look; Members caught up at the second wait.
+    expect(callsAtPublish[0]?.inShardIndex).toBe(1);
+    expect(callsAtPublish[0]?.isListed).toBe(3);
     expect(seen).toEqual([expect.objectContaining({ inShardIndex: true, listed: { ann: true } })]);
   });
 

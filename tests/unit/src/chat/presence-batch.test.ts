@@ -91,7 +91,21 @@ const setup = (options: { laggingMembersIndex?: boolean; recipientsPerDelivery?:
     listsAfterFrames();
     sender.received.clear();
   };
-  return { store, chat, sender, queue, parts, batch, broadcast, takeBatch, listsAfterFrames, join, room };
+  return {
+    store,
+    chat,
+    sender,
+    queue,
+    parts,
+    batch,
+    broadcast,
+    takeBatch,
+    listsAfterFrames,
+    join,
+    room,
+    publisher,
+    fanOut,
+  };
 };
 
 const framesOf = (sender: RecordingSender, connectionId: string) => sender.framesOf(connectionId) as Frame[];
@@ -132,7 +146,7 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
     expect(store.calls.listMembers ?? 0).toBe(reads);
   });
 
-  it('sends several joins of one window to the others as ONE presence frame, reading the list once', async () => {
+  it('sends several joins of one window to the others as ONE presence frame, reading the list once (and once more after the lists are posted)', async () => {
     const { sender, room, join, broadcast, takeBatch, batch, store, listsAfterFrames } = setup();
     await room(['ann', 'bob', 'cyd', 'dee']);
     for (const name of ['eve', 'fay', 'gus']) await join(name);
@@ -141,8 +155,8 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
 
     const result = await batch.deliver(takeBatch(), 'batch-1');
 
-    expect(result).toMatchObject({ failedIds: [], changes: 3, joiners: 3, listReads: 1 });
-    expect((store.calls.listMembers ?? 0) - reads).toBe(1);
+    expect(result).toMatchObject({ failedIds: [], changes: 3, joiners: 3, listReads: 2 });
+    expect((store.calls.listMembers ?? 0) - reads).toBe(2);
     for (const id of ['ann=', 'bob=', 'cyd=', 'dee='])
       expect(framesOf(sender, id)).toEqual([
         { type: 'presence', joined: ['eve', 'fay', 'gus'], left: [], renamed: [] },
@@ -269,6 +283,102 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
 
     for (const [id, list] of listsAfterFrames())
       if (id !== 'cyd=') expect(list).toEqual(['ann', 'dee', 'eve', 'rob']);
+  });
+
+  it('gives a joiner the changes of a batch delivered while its list was on the way (two batches at once)', async () => {
+    const s = setup();
+    await s.room(['ann', 'bob', 'cyd', 'dee']);
+    await s.join('eve');
+    await s.broadcast();
+    const first = s.takeBatch();
+    // The mapping runs two batches at once: fay's batch is read and delivered in full between the
+    // first batch's list read and its posts, so her join reaches eve before eve's list does.
+    const listMembers = s.store.listMembers.bind(s.store);
+    let crossed = false;
+    s.store.listMembers = async (nowSeconds: number) => {
+      const names = await listMembers(nowSeconds);
+      if (!crossed) {
+        crossed = true;
+        await s.join('fay');
+        await s.broadcast();
+        await s.batch.deliver(s.takeBatch(), 'batch-fay');
+      }
+      return names;
+    };
+
+    await s.batch.deliver(first, 'batch-eve');
+
+    expect(framesOf(s.sender, 'eve=').map((frame) => frame.type)).toEqual([
+      'presence',
+      'members',
+      'presence',
+    ]);
+    for (const list of s.listsAfterFrames().values())
+      expect(list).toEqual(['ann', 'bob', 'cyd', 'dee', 'eve', 'fay']);
+  });
+
+  // The broadcaster queues a large room's presence event without an idempotency record, so an
+  // EventBridge event delivered twice is queued twice: two messages (two SQS message ids) with the
+  // same change. Whichever batches they land in, every list ends exact.
+  describe('a join queued twice (its EventBridge event delivered twice)', () => {
+    const twice = async (s: ReturnType<typeof setup>) => {
+      const events = s.publisher.events.splice(0);
+      for (let copy = 0; copy < 2; copy++)
+        for (const [i, event] of events.entries())
+          await s.fanOut.deliver(event.detail, { id: `dup-${i}`, detailType: event.detailType });
+    };
+
+    it('in one batch: one change, one list for the joiner', async () => {
+      const s = setup();
+      await s.room(['ann', 'bob', 'cyd', 'dee']);
+      await s.join('eve');
+      await twice(s);
+      const items = s.takeBatch();
+      expect(items).toHaveLength(2);
+
+      const result = await s.batch.deliver(items, 'batch-1');
+
+      expect(result.frame).toEqual({ type: 'presence', joined: ['eve'], left: [], renamed: [] });
+      expect(framesOf(s.sender, 'eve=')).toEqual([
+        { type: 'members', members: ['ann', 'bob', 'cyd', 'dee', 'eve'] },
+      ]);
+      for (const list of s.listsAfterFrames().values())
+        expect(list).toEqual(['ann', 'bob', 'cyd', 'dee', 'eve']);
+    });
+
+    it('in two batches, with another join between them', async () => {
+      const s = setup();
+      await s.room(['ann', 'bob', 'cyd', 'dee']);
+      await s.join('eve');
+      await twice(s);
+      const [first, second] = s.takeBatch();
+      await s.batch.deliver([first as PresenceBatchItem], 'batch-1');
+      await s.join('fay');
+      await s.broadcast();
+
+      await s.batch.deliver([second as PresenceBatchItem, ...s.takeBatch()], 'batch-2');
+
+      for (const list of s.listsAfterFrames().values())
+        expect(list).toEqual(['ann', 'bob', 'cyd', 'dee', 'eve', 'fay']);
+    });
+
+    it('the copy delivered after the member left: it does not bring her back', async () => {
+      const s = setup();
+      await s.room(['ann', 'bob', 'cyd', 'dee']);
+      await s.join('eve');
+      await twice(s);
+      const [first, second] = s.takeBatch();
+      await s.batch.deliver([first as PresenceBatchItem], 'batch-1');
+      await s.chat.leave('eve=', 'corr-left');
+      s.store.syncMembersIndex();
+      await s.broadcast();
+      await s.batch.deliver(s.takeBatch(), 'batch-2');
+
+      await s.batch.deliver([second as PresenceBatchItem], 'batch-3');
+
+      for (const [id, list] of s.listsAfterFrames())
+        if (id !== 'eve=') expect(list).toEqual(['ann', 'bob', 'cyd', 'dee']);
+    });
   });
 
   it('reports the present, not the past: a join whose first delivery failed does not bring back a member who left since', async () => {

@@ -4,7 +4,7 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -159,6 +159,46 @@ describe('the broadcaster, for a room above PresenceFullListMax', () => {
     expect(JSON.parse(String(sent[0]?.MessageBody))).toEqual(message(carolJoined, 'room', joinedFrame.id));
   });
 
+  it('queues a redelivered event (same EventBridge id) again, and keeps no idempotency record for it', async () => {
+    // A change queued twice is harmless (presence-batch.test.ts, "a join queued twice"): the
+    // record's two writes are not worth it on this path.
+    givenRoom(['a=', 'b=', 'c='], ['alice', 'bob', 'carol']);
+    const detail = {
+      correlationId: 'corr-1=',
+      audience: { kind: 'room' },
+      frames: [joinedFrame],
+      includeMembers: true,
+      presence: { change: carolJoined, send: 'room', joinerList: true },
+    };
+    const event = chatEnvelope('Member Joined', detail, 'evt-q3');
+
+    await expect(invoke(event)).resolves.toMatchObject({ queued: 1 });
+    await expect(invoke(structuredClone(event))).resolves.toMatchObject({ queued: 1 });
+
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(2);
+    expect(dynamoRaw.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(dynamoRaw.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(membersQueries()).toBe(2);
+  });
+
+  it("keeps a small room's presence event idempotent, and reads its room once", async () => {
+    givenRoom(['a=', 'b='], ['alice', 'carol']);
+    const detail = {
+      correlationId: 'corr-1=',
+      audience: { kind: 'room' },
+      frames: [joinedFrame],
+      includeMembers: true,
+      presence: { change: carolJoined, send: 'room', joinerList: true },
+    };
+
+    await invoke(chatEnvelope('Member Joined', detail, 'evt-q4'));
+
+    expect(membersQueries()).toBe(1);
+    expect(dynamoRaw.commandCalls(PutItemCommand)[0]?.args[0].input.TableName).toBe('idempotency-table');
+    expect(delivered().get('a=')).toEqual([joinedFrame, { type: 'members', members: ['alice', 'carol'] }]);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
   it('keeps a room up to the threshold on the direct path (nothing queued)', async () => {
     givenRoom(['a=', 'b='], ['alice', 'carol']);
     const detail = {
@@ -177,7 +217,7 @@ describe('the broadcaster, for a room above PresenceFullListMax', () => {
 });
 
 describe('the broadcaster, for a batch of PresenceQueue', () => {
-  it('reads the list once, sends the joiner the full list and the others one frame, and reports no failure', async () => {
+  it('reads the list (and once more after posting it), sends the joiner the full list and the others one frame, and reports no failure', async () => {
     // The index has not caught up with carol's join nor dave's leave: her list is still right.
     givenRoom(['a=', 'b=', 'c='], ['alice', 'bob', 'dave']);
     givenClaims(['alice', 'bob', 'carol']);
@@ -191,7 +231,7 @@ describe('the broadcaster, for a batch of PresenceQueue', () => {
 
     await expect(invoke(event)).resolves.toEqual({ batchItemFailures: [] });
 
-    expect(membersQueries()).toBe(1);
+    expect(membersQueries()).toBe(2);
     const frame = { type: 'presence', joined: ['carol'], left: ['dave'], renamed: [] };
     expect(delivered().get('a=')).toEqual([frame]);
     expect(delivered().get('b=')).toEqual([frame]);

@@ -197,10 +197,11 @@ describe('the chat-api handler', () => {
         'GetCommand',
         'PutCommand',
         'UpdateCommand',
-        // Then the shard and Members indexes are asked whether they show the join yet.
-        'QueryCommand',
+        // Then the Members index is asked whether it shows the name yet (the connection was
+        // recorded long ago, so the shard index already shows it: no look there).
         'QueryCommand',
       ]);
+      expect(dynamo.commandCalls(QueryCommand)[0]?.args[0].input.IndexName).toBe('Members');
 
       const entries = publishedEntries();
       // One event for the room, which also asks for the joiner's full list.
