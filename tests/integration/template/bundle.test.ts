@@ -47,7 +47,9 @@ const BUNDLE_BUDGET_BYTES: Record<string, number> = {
   ChatApiFunction: 429_000,
   // 493,120 B (2026-11-30): the same AWS and X-Ray SDKs, Powertools 88 KB (idempotency with its
   // JMESPath 38 KB, Metrics 12 KB) and 77 KB of the chat's code. These libraries alone are 412 KB.
-  BroadcasterFunction: 494_000,
+  // 494,661 B after the join burst's queue-first path and the retried-posts tally (which tells a
+  // retry that may have delivered twice): budget raised by 1,000 B for them, on purpose.
+  BroadcasterFunction: 495_000,
 };
 
 /** The largest inputs of a bundle, by package (or source folder), for a failure message. */
