@@ -35,6 +35,8 @@ export interface ConnectionStore {
   /** Replaces `previous` with `claim` only if `previous` is still exactly what is stored. */
   takeOverName(claim: NameClaim, previous: NameClaim): Promise<boolean>;
   getName(nameKey: string): Promise<NameClaim | undefined>;
+  /** Consistent reads of many claims at once, by name key; a key with no claim is absent. */
+  getNames(nameKeys: readonly string[]): Promise<Map<string, NameClaim>>;
   /**
    * Records the connection's new name and returns its name before this write, read atomically.
    * With a `step`, the same write also takes a token (the step's condition must hold too).

@@ -1,4 +1,3 @@
-import { forEachConcurrent } from '../shared/concurrency';
 import { DETAIL_TYPES, type PresenceChange, type PresenceMessage } from './chat-events';
 import type { FanOut, FanOutResult, SendToResult } from './fan-out';
 import { membersPages, type PresenceFrame, presenceFrame, presencePages } from './frames';
@@ -12,9 +11,6 @@ import {
   touchedNames,
 } from './presence';
 import { nameKeyOf, sortMembers } from './rules';
-
-/** Claims read at once when a batch's frame is checked against them. */
-const CLAIM_READS_IN_FLIGHT = 16;
 
 /** One PresenceQueue message of a batch, with the id the batch reports failures by. */
 export interface PresenceBatchItem {
@@ -34,7 +30,7 @@ export interface PresenceBatchResult {
   frame: PresenceFrame;
   /** Members list reads (two per batch that has joiners: the list, and the check after it is posted). */
   listReads: number;
-  /** Consistent reads of name claims (one per name the coalesced frame touches). */
+  /** Name claims read, consistently, in BatchGetItem calls of 100 (one per name the frame touches). */
   claimReads: number;
   room?: FanOutResult;
   joinerFramesSent: number;
@@ -166,13 +162,14 @@ export class PresenceBatch {
   async #asTheClaimsAre(frame: PresenceFrame): Promise<{ frame: PresenceFrame; claimReads: number }> {
     const { store, now = Date.now } = this.#options;
     const nowSeconds = Math.floor(now() / 1000);
+    const keys = [...new Set(touchedNames(frame).map(nameKeyOf))];
+    const claims = await store.getNames(keys);
     const held = new Map<string, string | undefined>();
-    const keys = new Set(touchedNames(frame).map(nameKeyOf));
-    await forEachConcurrent(keys, CLAIM_READS_IN_FLIGHT, async (key) => {
-      const claim = await store.getName(key);
+    for (const key of keys) {
+      const claim = claims.get(key);
       held.set(key, claim && claim.expiresAt > nowSeconds ? claim.name : undefined);
-    });
-    return { frame: reconcilePresence(frame, held), claimReads: keys.size };
+    }
+    return { frame: reconcilePresence(frame, held), claimReads: keys.length };
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -10,6 +11,12 @@ import {
 import type { ConnectionRecord, ConnectionStore, NameClaim } from '../chat/ports';
 import { type BucketStep, RATE_BUCKETS, type RateBucket } from '../chat/rate-limit';
 import { type AudienceRange, type ConnectionKey, type ShardQuery, shardQueries } from '../chat/sharding';
+import { backoffDelay, sleep as realSleep, type Sleep } from '../shared/backoff';
+
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET_KEYS = 100;
+/** Calls for the keys DynamoDB left unprocessed (it does under throttling) before giving up. */
+const BATCH_GET_ATTEMPTS = 5;
 
 /**
  * Single-table layout (docs/architecture.md):
@@ -97,6 +104,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly sleep: Sleep = realSleep,
   ) {}
 
   async putConnection(record: ConnectionRecord): Promise<void> {
@@ -188,6 +196,35 @@ export class DynamoDbConnectionStore implements ConnectionStore {
       new GetCommand({ TableName: this.tableName, Key: nameKey(key), ConsistentRead: true }),
     );
     return Item ? toClaim(Item) : undefined;
+  }
+
+  /**
+   * BatchGetItem, 100 keys a call, consistent. Keys DynamoDB leaves unprocessed (throttling) are
+   * asked again with backoff, as AWS advises; still unprocessed after a few calls, it throws.
+   */
+  async getNames(keys: readonly string[]): Promise<Map<string, NameClaim>> {
+    const claims = new Map<string, NameClaim>();
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_KEYS).map(nameKey);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > BATCH_GET_ATTEMPTS)
+          throw new Error(
+            `BatchGetItem left ${pending.length} name claims unprocessed ${BATCH_GET_ATTEMPTS} times`,
+          );
+        if (attempt > 1) await this.sleep(backoffDelay(attempt - 1, { baseMs: 50, maxMs: 1_000 }));
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const claim = toClaim(item);
+          claims.set(claim.nameKey, claim);
+        }
+        pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return claims;
   }
 
   async setConnectionName(connectionId: string, name: string, key: string, step?: BucketStep) {

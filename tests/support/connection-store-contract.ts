@@ -82,6 +82,19 @@ export const describeConnectionStore = (
       await expect(store.getName('alice')).resolves.toEqual(claim('ALICE', 'a='));
     });
 
+    it('reads many claims at once, more than one BatchGetItem takes, leaving out names nobody holds', async () => {
+      const held = Array.from({ length: 130 }, (_, i) => claim(`member${i}`, `c${i}=`));
+      for (const each of held) await store.claimName(each, NOW_SECONDS);
+
+      const keys = [...held.map((each) => each.nameKey), 'nobody', 'member0'];
+      const claims = await store.getNames(keys);
+
+      expect(claims.size).toBe(130);
+      expect(claims.get('member129')).toEqual(held[129]);
+      expect(claims.has('nobody')).toBe(false);
+      await expect(store.getNames([])).resolves.toEqual(new Map());
+    });
+
     it('lets anyone claim a name whose claim has expired', async () => {
       await store.claimName(claim('bob', 'a=', { expiresAt: NOW_SECONDS - 1 }), NOW_SECONDS - 100);
 

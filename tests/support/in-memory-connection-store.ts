@@ -96,6 +96,16 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return copy(this.names.get(nameKey));
   }
 
+  async getNames(nameKeys: readonly string[]): Promise<Map<string, NameClaim>> {
+    await this.#call('getNames');
+    const claims = new Map<string, NameClaim>();
+    for (const key of nameKeys) {
+      const claim = this.names.get(key);
+      if (claim) claims.set(key, { ...claim });
+    }
+    return claims;
+  }
+
   async setConnectionName(connectionId: string, name: string, nameKey: string, step?: BucketStep) {
     await this.#call('setConnectionName');
     const record = this.connections.get(connectionId);

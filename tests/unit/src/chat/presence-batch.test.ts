@@ -395,7 +395,7 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
     store.syncMembersIndex();
     await broadcast();
     await batch.deliver(takeBatch(), 'batch-2');
-    const reads = store.calls.getName ?? 0;
+    const reads = store.calls.getNames ?? 0;
 
     const again = await batch.deliver(
       first.filter((item) => failed.includes(item.id)),
@@ -404,7 +404,7 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
 
     expect(again.frame).toEqual({ type: 'presence', joined: [], left: ['eve'], renamed: [] });
     expect(again.claimReads).toBe(1);
-    expect((store.calls.getName ?? 0) - reads).toBe(1);
+    expect((store.calls.getNames ?? 0) - reads).toBe(1);
     for (const [id, list] of listsAfterFrames())
       if (id !== 'eve=') expect(list).toEqual(['ann', 'bob', 'cyd', 'dee']);
   });
