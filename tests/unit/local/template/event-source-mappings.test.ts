@@ -1,10 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadStack, type StackModel, TemplateError } from '../../../../local/template';
+import { templateFiles } from '../../../support/template-files';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'esm-template-'));
-let n = 0;
+const { load, loadError } = templateFiles('esm-template-');
 
 /**
  * A template with a queue Q (VisibilityTimeout 30 unless `queue` says otherwise) and a function
@@ -32,22 +28,6 @@ ${queue}
             Queue: !GetAtt Q.Arn
 ${event}
 ${extra}`;
-}
-
-function load(source: string): Promise<StackModel> {
-  const file = path.join(dir, `t${n++}.yaml`);
-  writeFileSync(file, source);
-  return loadStack(file);
-}
-
-async function loadError(source: string): Promise<TemplateError> {
-  try {
-    await load(source);
-  } catch (err) {
-    if (err instanceof TemplateError) return err;
-    throw err;
-  }
-  throw new Error('expected a TemplateError');
 }
 
 describe('SQS event source mappings in a template', () => {

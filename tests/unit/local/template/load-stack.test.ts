@@ -1,28 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadStack, type StackModel, TemplateError } from '../../../../local/template';
+import { loadStack, type StackModel } from '../../../../local/template';
+import { templateFiles } from '../../../support/template-files';
 
 const fixtures = path.resolve(__dirname, '../../../fixtures/local-template');
-const dir = mkdtempSync(path.join(tmpdir(), 'local-template-'));
-let n = 0;
-
-/** Writes a template to a temporary file and loads it. */
-function load(source: string, options?: Parameters<typeof loadStack>[1]): Promise<StackModel> {
-  const file = path.join(dir, `t${n++}.yaml`);
-  writeFileSync(file, source);
-  return loadStack(file, options);
-}
-
-async function loadError(source: string): Promise<TemplateError> {
-  try {
-    await load(source);
-  } catch (err) {
-    if (err instanceof TemplateError) return err;
-    throw err;
-  }
-  throw new Error('expected a TemplateError');
-}
+const { dir, load, loadError } = templateFiles('local-template-');
 
 const fn = (model: StackModel, id: string) => {
   const found = model.functions.find((f) => f.logicalId === id);

@@ -321,18 +321,20 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
   // EventBridge event delivered twice is queued twice: two messages (two SQS message ids) with the
   // same change. Whichever batches they land in, every list ends exact.
   describe('a join queued twice (its EventBridge event delivered twice)', () => {
-    const twice = async (s: ReturnType<typeof setup>) => {
+    /** eve joins a room of four, and her join's event is delivered (so queued) twice. */
+    const eveJoinedTwice = async () => {
+      const s = setup();
+      await s.room(['ann', 'bob', 'cyd', 'dee']);
+      await s.join('eve');
       const events = s.publisher.events.splice(0);
       for (let copy = 0; copy < 2; copy++)
         for (const [i, event] of events.entries())
           await s.fanOut.deliver(event.detail, { id: `dup-${i}`, detailType: event.detailType });
+      return s;
     };
 
     it('in one batch: one change, one list for the joiner', async () => {
-      const s = setup();
-      await s.room(['ann', 'bob', 'cyd', 'dee']);
-      await s.join('eve');
-      await twice(s);
+      const s = await eveJoinedTwice();
       const items = s.takeBatch();
       expect(items).toHaveLength(2);
 
@@ -347,10 +349,7 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
     });
 
     it('in two batches, with another join between them', async () => {
-      const s = setup();
-      await s.room(['ann', 'bob', 'cyd', 'dee']);
-      await s.join('eve');
-      await twice(s);
+      const s = await eveJoinedTwice();
       const [first, second] = s.takeBatch();
       await s.batch.deliver([first as PresenceBatchItem], 'batch-1');
       await s.join('fay');
@@ -363,10 +362,7 @@ describe('presence in a large room: coalesced per batch of PresenceQueue', () =>
     });
 
     it('the copy delivered after the member left: it does not bring her back', async () => {
-      const s = setup();
-      await s.room(['ann', 'bob', 'cyd', 'dee']);
-      await s.join('eve');
-      await twice(s);
+      const s = await eveJoinedTwice();
       const [first, second] = s.takeBatch();
       await s.batch.deliver([first as PresenceBatchItem], 'batch-1');
       await s.chat.leave('eve=', 'corr-left');

@@ -145,16 +145,19 @@ beforeEach(() => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'queued-1' });
 });
 
+/** The room's `Member Joined` event of carol's join, as chat-api publishes it. */
+const carolJoinsTheRoom = (extra: { joinerList?: true } = {}) => ({
+  correlationId: 'corr-1=',
+  audience: { kind: 'room' },
+  frames: [joinedFrame],
+  includeMembers: true,
+  presence: { change: carolJoined, send: 'room', ...extra },
+});
+
 describe('the broadcaster, for a room above PresenceFullListMax', () => {
   it("queues a join's room change to PresenceQueue instead of posting it", async () => {
     givenRoom(['a=', 'b=', 'c='], ['alice', 'bob', 'carol']);
-    const detail = {
-      correlationId: 'corr-1=',
-      audience: { kind: 'room' },
-      frames: [joinedFrame],
-      includeMembers: true,
-      presence: { change: carolJoined, send: 'room' },
-    };
+    const detail = carolJoinsTheRoom();
 
     await expect(invoke(chatEnvelope('Member Joined', detail, 'evt-q1'))).resolves.toMatchObject({
       queued: 1,
@@ -171,13 +174,7 @@ describe('the broadcaster, for a room above PresenceFullListMax', () => {
     // A change queued twice is harmless (presence-batch.test.ts, "a join queued twice"): the
     // record's two writes are not worth it on this path.
     givenRoom(['a=', 'b=', 'c='], ['alice', 'bob', 'carol']);
-    const detail = {
-      correlationId: 'corr-1=',
-      audience: { kind: 'room' },
-      frames: [joinedFrame],
-      includeMembers: true,
-      presence: { change: carolJoined, send: 'room', joinerList: true },
-    };
+    const detail = carolJoinsTheRoom({ joinerList: true });
     const event = chatEnvelope('Member Joined', detail, 'evt-q3');
 
     await expect(invoke(event)).resolves.toMatchObject({ queued: 1 });
@@ -191,13 +188,7 @@ describe('the broadcaster, for a room above PresenceFullListMax', () => {
 
   it("keeps a small room's presence event idempotent, and reads its room once", async () => {
     givenRoom(['a=', 'b='], ['alice', 'carol']);
-    const detail = {
-      correlationId: 'corr-1=',
-      audience: { kind: 'room' },
-      frames: [joinedFrame],
-      includeMembers: true,
-      presence: { change: carolJoined, send: 'room', joinerList: true },
-    };
+    const detail = carolJoinsTheRoom({ joinerList: true });
 
     await invoke(chatEnvelope('Member Joined', detail, 'evt-q4'));
 
@@ -209,13 +200,7 @@ describe('the broadcaster, for a room above PresenceFullListMax', () => {
 
   it('keeps a room up to the threshold on the direct path (nothing queued)', async () => {
     givenRoom(['a=', 'b='], ['alice', 'carol']);
-    const detail = {
-      correlationId: 'corr-1=',
-      audience: { kind: 'room' },
-      frames: [joinedFrame],
-      includeMembers: true,
-      presence: { change: carolJoined, send: 'room' },
-    };
+    const detail = carolJoinsTheRoom();
 
     await invoke(chatEnvelope('Member Joined', detail, 'evt-q2'));
 
