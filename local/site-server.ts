@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createStaticSite } from './endpoint';
+import { listenWide, type WideListener } from './endpoint/listen';
 
 /** The port is taken: the CLI turns this into "Port 3000 is in use; pass --port". */
 export class PortInUseError extends Error {
@@ -22,6 +23,8 @@ export interface SiteServer {
   /** `host:port` as a client reaches it (a wildcard host becomes 127.0.0.1). */
   hostPort: string;
   url: string;
+  /** Listening sockets sharing the port (see listenWide): 1 on a Node without `reusePort`. */
+  acceptors: number;
   /** The gateway starts after the site (the functions' environment needs the site's port). */
   setRoutes(routes: SiteRoutes): void;
   close(): Promise<void>;
@@ -58,32 +61,29 @@ export async function startSiteServer(options: {
   site.keepAliveTimeout = 65_000;
   site.headersTimeout = 66_000;
   const sockets = trackSockets(site);
-  await listen(site, options.port, options.host);
+  const listener = await listen(site, options.port, options.host);
   const port = (site.address() as AddressInfo).port;
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const hostPort = `${host}:${port}`;
   return {
     hostPort,
     url: `http://${hostPort}`,
+    acceptors: listener.acceptors,
     setRoutes: (r) => {
       routes = r;
     },
-    close: () => closeServer(site, sockets),
+    close: () => closeServer(site, listener, sockets),
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error);
-    };
-    server.once('error', onError);
-    // A deep accept queue: benchmarks open thousands of sockets at once (Linux caps it at somaxconn).
-    server.listen({ port, host, backlog: 4096 }, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+async function listen(server: Server, port: number, host: string): Promise<WideListener> {
+  try {
+    // A deep accept queue on several sockets: a burst of fresh sockets (cold environments, a
+    // benchmark's thousands of clients) is taken at once, not one per event-loop turn.
+    return await listenWide(server, { port, host, backlog: 4096 });
+  } catch (error) {
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(port) : error;
+  }
 }
 
 /**
@@ -99,7 +99,8 @@ function trackSockets(server: Server): Set<Socket> {
   return sockets;
 }
 
-function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+function closeServer(server: Server, listener: WideListener, sockets: Set<Socket>): Promise<void> {
+  listener.close();
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { AwsJsonError, type AwsJsonHandler, readBody, writeError } from '../aws-json';
 import type { LocalService } from '../service';
+import { listenWide } from './listen';
 
 /** A service that answers AWS JSON protocol requests whose body has been read (EventBridge, SQS). */
 export type AwsJsonService = AwsJsonHandler;
@@ -27,6 +28,8 @@ export type AwsCallStats = Record<string, Record<string, number>>;
 export interface AwsEndpoint extends LocalService<AwsCallStats> {
   url: string;
   port: number;
+  /** Listening sockets sharing the port (see listenWide): 1 on a Node without `reusePort`. */
+  acceptors: number;
   close(): Promise<void>;
 }
 
@@ -102,17 +105,17 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   });
   // The SDK keeps connections alive; idle sockets must not hold the process open after close().
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+  // Every environment of every function opens its own sockets here: take a burst of them at once.
+  const listener = await listenWide(server, {
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    backlog: 4096,
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    acceptors: listener.acceptors,
     stats: () => structuredClone(counts),
     resetStats: () => {
       counts = {};
@@ -121,6 +124,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     drain: () => Promise.resolve(),
     close: () =>
       new Promise<void>((resolve) => {
+        listener.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
