@@ -7,6 +7,7 @@ import { applyPresenceChange } from './presence';
 import { sortMembers } from './rules';
 import {
   type AudienceRange,
+  type ConnectionKey,
   deliveriesFor,
   partKey,
   shardRange,
@@ -134,15 +135,20 @@ export class FanOut {
   /**
    * `skip`: connections of the audience that get nothing (the joiners of a presence batch, who get
    * the full list instead; only honoured by this invocation, not by the parts of a split room).
+   * `audience`: a room event's audience read already started (`readRoomAudience`).
    */
   async deliver(
     detail: ChatEventDetail,
     event?: DeliveredEvent,
-    options: { skip?: ReadonlySet<string>; decided?: QueueDecision } = {},
+    options: {
+      skip?: ReadonlySet<string>;
+      decided?: QueueDecision;
+      audience?: Promise<ConnectionKey[]>;
+    } = {},
   ): Promise<FanOutResult> {
     const decided = options.decided ?? (await this.queueIfLarge(detail));
     if (!('size' in decided)) return decided;
-    const recipients = await this.#recipients(detail, event);
+    const recipients = await this.#recipients(detail, event, options.audience);
     if (typeof recipients === 'number') return { ...FanOut.#emptyResult(), parts: recipients };
     // Serialised once per event (or per audience kind), never per recipient.
     const payloadsFor = await this.#payloads(detail, decided.size);
@@ -168,6 +174,22 @@ export class FanOut {
     const size = await this.#roomSize(detail);
     if (size?.more && (await this.#queued(detail))) return { ...FanOut.#emptyResult(), queued: 1 };
     return { size };
+  }
+
+  /**
+   * Starts reading a room event's whole audience (the read `deliver` would begin with), to be
+   * passed to `deliver` as `audience`: the broadcaster overlaps it with its idempotency write, one
+   * DynamoDB round trip less before the first post. Undefined for the other audiences, which are
+   * read as they are delivered. A read nobody awaits (a redelivered copy) is harmless.
+   */
+  readRoomAudience(detail: ChatEventDetail): Promise<ConnectionKey[]> | undefined {
+    if (detail.audience.kind !== 'room') return undefined;
+    const read = this.#readWholeAudience();
+    read.catch(() => {
+      // Observed here so that a read whose delivery never starts is not an unhandled rejection;
+      // `deliver` awaits the same promise and gets its error.
+    });
+    return read;
   }
 
   /**
@@ -355,6 +377,7 @@ export class FanOut {
   async #recipients(
     detail: ChatEventDetail,
     event: DeliveredEvent | undefined,
+    started: Promise<ConnectionKey[]> | undefined,
   ): Promise<Iterable<string> | AsyncIterable<string> | number> {
     const { audience } = detail;
     switch (audience.kind) {
@@ -367,9 +390,7 @@ export class FanOut {
       case 'room':
         break;
     }
-    const keys = [];
-    for await (const page of this.#options.store.audiencePages(WHOLE_AUDIENCE, this.#options.shardCount))
-      keys.push(...page);
+    const keys = await (started ?? this.#readWholeAudience());
     const { split } = this.#options;
     const parts = split
       ? deliveriesFor(
@@ -385,6 +406,13 @@ export class FanOut {
     }));
     await split.publisher.publish(events);
     return events.length;
+  }
+
+  async #readWholeAudience(): Promise<ConnectionKey[]> {
+    const keys: ConnectionKey[] = [];
+    for await (const page of this.#options.store.audiencePages(WHOLE_AUDIENCE, this.#options.shardCount))
+      keys.push(...page);
+    return keys;
   }
 
   async *#rangeIds(range: AudienceRange): AsyncGenerator<string> {

@@ -2,6 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FanOutResult, QueueDecision } from '../../chat/fan-out';
+import type { ConnectionKey } from '../../chat/sharding';
 import { metrics } from '../../shared/metrics';
 import { logger, tracer } from '../../shared/powertools';
 import { parseChatEventEnvelope } from './chat-event-envelope';
@@ -44,12 +45,23 @@ const record = ({ throttledConnectionIds, throttled, ...result }: FanOutResult):
 const countsOf = ({ throttledConnectionIds: _ids, ...counts }: FanOutResult) => counts;
 
 // The context is for makeIdempotent (it bounds the in-progress lock by the remaining time); `decided`
-// is the room size the caller already read (not part of the idempotency key, which is the event's).
-const deliver = async (rawEvent: unknown, _context?: unknown, decided?: QueueDecision) => {
+// is the room size the caller already read and `audience` the room's read it already started
+// (neither is part of the idempotency key, which is the event's).
+const deliver = async (
+  rawEvent: unknown,
+  _context?: unknown,
+  decided?: QueueDecision,
+  audience?: Promise<ConnectionKey[]>,
+) => {
   const event = parseChatEventEnvelope(rawEvent);
   return record(
     await traceFanOut(
-      () => fanOut.deliver(event.detail, { id: event.id, detailType: event['detail-type'] }, { decided }),
+      () =>
+        fanOut.deliver(
+          event.detail,
+          { id: event.id, detailType: event['detail-type'] },
+          { decided, audience },
+        ),
       countsOf,
     ),
   );
@@ -99,5 +111,9 @@ export const deliverChatEvent = async (rawEvent: unknown, context: unknown): Pro
   tracer.putAnnotation('eventType', detailType);
   postRetries.take();
   const decided = await fanOut.queueIfLarge(event.detail);
-  return 'size' in decided ? idempotentDeliver(rawEvent, context, decided) : record(decided);
+  if (!('size' in decided)) return record(decided);
+  // The room's audience Query goes out beside the idempotency record's PutItem, not after it. Only
+  // once the event is known not to be queued: a large room's presence event never reads it.
+  const audience = fanOut.readRoomAudience(event.detail);
+  return idempotentDeliver(rawEvent, context, decided, audience);
 };

@@ -90,6 +90,25 @@ describe('local traces of a sendPublic', () => {
     expect(posted).toBe(clients.length);
   });
 
+  it("show the broadcaster's audience Query going out beside its idempotency write, not after it", async () => {
+    const [sender] = clients as [ChatClient];
+    sender.send({ action: 'sendPublic', message: 'overlapped hello' });
+    await Promise.all(clients.map((client) => client.waitFor(isPublic('overlapped hello'))));
+    await settle(stack, clients);
+
+    const list = await getJson<{ traces: TraceSummary[] }>('/_local/traces.json');
+    const send = list.traces.filter((summary) => summary.title === 'sendPublic').at(-1);
+    const trace = await getJson<Trace>(`/_local/traces/${send?.id}.json`);
+    const broadcaster = descendants(trace.roots[0] as TraceNode).find(
+      (node) => node.name === functionNamed('BroadcasterFunction'),
+    );
+    const calls = descendants(broadcaster as TraceNode).filter((node) => node.name === 'DynamoDB');
+    const idempotencyWrite = calls.find((call) => call.aws?.operation === 'PutItem');
+    const audienceQuery = calls.find((call) => call.aws?.operation === 'Query');
+    expect(idempotencyWrite?.end_time).toBeDefined();
+    expect(audienceQuery?.start_time).toBeLessThan(idempotencyWrite?.end_time as number);
+  });
+
   it('print as an indented waterfall with npm run traces', async () => {
     // The real command, in its own process, against this stack (async: the stack serves it from here).
     const root = path.resolve(__dirname, '../../..');

@@ -173,3 +173,49 @@ describe('FanOut', () => {
     expect(store.connections.get('a=')?.expiresAt).toBe(NOW / 1000 + CONNECTION_TTL_SECONDS);
   });
 });
+
+describe('FanOut.readRoomAudience (the read the broadcaster starts beside its idempotency write)', () => {
+  it("is the room's whole audience, which deliver then uses instead of reading it again", async () => {
+    const { store, sender, fanOut, connect } = setup();
+    for (const id of ['a=', 'b=', 'c=']) await connect(id, 0);
+    await connect('d=', 1);
+    const room = detail({ kind: 'room' });
+
+    const audience = fanOut.readRoomAudience(room);
+    await audience;
+    const readsBefore = store.calls.audiencePages;
+    const result = await fanOut.deliver(room, undefined, { audience });
+
+    expect(store.calls.audiencePages).toBe(readsBefore);
+    expect(result).toMatchObject({ recipients: 4, framesSent: 4 });
+    expect([...sender.received.keys()].sort()).toEqual(['a=', 'b=', 'c=', 'd=']);
+  });
+
+  it('is not started for other audiences, which are read as they are delivered', () => {
+    const { fanOut } = setup();
+    expect(fanOut.readRoomAudience(detail({ kind: 'shard', shard: 0 }))).toBeUndefined();
+    expect(fanOut.readRoomAudience(detail({ kind: 'connections', connectionIds: ['a='] }))).toBeUndefined();
+  });
+
+  it('fails the delivery that awaits a failed read, and a read nobody awaits is no unhandled rejection', async () => {
+    const { store, fanOut, connect } = setup();
+    await connect('a=', 0);
+    const room = detail({ kind: 'room' });
+    jest.spyOn(store, 'audiencePages').mockImplementation(async function* () {
+      yield [];
+      throw new Error('Query failed');
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      fanOut.readRoomAudience(room); // a redelivered copy: idempotency answers before deliver
+      const awaited = fanOut.readRoomAudience(room);
+      await expect(fanOut.deliver(room, undefined, { audience: awaited })).rejects.toThrow('Query failed');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
