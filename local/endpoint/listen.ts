@@ -11,10 +11,12 @@ export interface ListenOptions {
   backlog?: number;
   /** Listening sockets on the port, the server's own included; 1 listens the usual way. */
   acceptors?: number;
+  /** Default `process.platform`: only Linux spreads connections over sockets that share a port. */
+  platform?: NodeJS.Platform;
 }
 
 export interface WideListener {
-  /** Listening sockets that share the port: 1 where the runtime has no `reusePort` (Node < 22.12). */
+  /** Listening sockets that share the port: 1 off Linux, or where Node has no `reusePort` (< 22.12). */
   readonly acceptors: number;
   /**
    * Stops the extra sockets accepting (at once: call it before `server.close()`). Their
@@ -39,10 +41,13 @@ export interface WideListener {
  * half-open allowed.
  *
  * A port taken by another process must still fail with EADDRINUSE: a fixed port is first bound
- * without SO_REUSEPORT and let go, so a second stack on the same port cannot share it.
+ * without SO_REUSEPORT and let go, so a second stack on the same port cannot share it. Off Linux
+ * one socket serves: macOS and Windows do not balance SO_REUSEPORT sockets, and Node fails the
+ * listen there (nodejs/node#61018).
  */
 export async function listenWide(server: Server, options: ListenOptions): Promise<WideListener> {
-  const wanted = Math.max(1, Math.floor(options.acceptors ?? DEFAULT_ACCEPTORS));
+  const balanced = (options.platform ?? process.platform) === 'linux';
+  const wanted = balanced ? Math.max(1, Math.floor(options.acceptors ?? DEFAULT_ACCEPTORS)) : 1;
   const backlog = options.backlog ?? 511;
   if (wanted > 1 && options.port !== 0) await probeFree(options.port, options.host);
   await listenOn(server, { port: options.port, host: options.host, backlog, reusePort: wanted > 1 });

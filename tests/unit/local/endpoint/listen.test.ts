@@ -5,9 +5,11 @@ import { startAwsEndpoint } from '../../../../local/endpoint';
 import { DEFAULT_ACCEPTORS, listenWide, type WideListener } from '../../../../local/endpoint/listen';
 import { PortInUseError, startSiteServer } from '../../../../local/site-server';
 
-// `reusePort` came in Node 22.12 and 23.1; older runtimes listen on one socket.
+// `reusePort` came in Node 22.12 and 23.1, and only Linux balances it; elsewhere one socket listens.
 const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
-const REUSE_PORT = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+const REUSE_PORT =
+  process.platform === 'linux' &&
+  (major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12));
 const ACCEPTORS = REUSE_PORT ? DEFAULT_ACCEPTORS : 1;
 
 const started: { server: Server; listener: WideListener }[] = [];
@@ -95,6 +97,16 @@ describe('listenWide', () => {
       ),
     );
     expect(bodies).toEqual(Array(32).fill('ok'));
+  });
+
+  it('listens on one socket, without SO_REUSEPORT, off Linux (where Node fails such a listen)', async () => {
+    const server = createServer();
+    const listen = jest.spyOn(server, 'listen');
+    const listener = await listenWide(server, { port: 0, host: '127.0.0.1', platform: 'darwin' });
+    started.push({ server, listener });
+    expect(listener.acceptors).toBe(1);
+    expect(listen).toHaveBeenCalledTimes(1);
+    expect(listen.mock.calls[0]?.[0]).toMatchObject({ reusePort: false });
   });
 
   it('refuses a port another listener holds, although its own sockets share ports', async () => {
