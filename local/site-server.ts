@@ -100,11 +100,12 @@ function trackSockets(server: Server): Set<Socket> {
 }
 
 function closeServer(server: Server, listener: WideListener, sockets: Set<Socket>): Promise<void> {
-  listener.close();
-  return new Promise((resolve) => {
+  const acceptorsClosed = listener.close();
+  const serverClosed = new Promise<void>((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
     server.closeAllConnections();
     for (const socket of sockets) socket.destroy();
   });
+  return Promise.all([acceptorsClosed, serverClosed]).then(() => undefined);
 }

@@ -122,12 +122,14 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     },
     // Each call is answered by the service behind it; those services drain themselves.
     drain: () => Promise.resolve(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        listener.close();
+    close: async () => {
+      const acceptorsClosed = listener.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await acceptorsClosed;
+    },
   };
 }
 

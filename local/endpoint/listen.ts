@@ -19,10 +19,11 @@ export interface WideListener {
   /** Listening sockets that share the port: 1 off Linux, or where Node has no `reusePort` (< 22.12). */
   readonly acceptors: number;
   /**
-   * Stops the extra sockets accepting (at once: call it before `server.close()`). Their
-   * connections belong to `server`, which ends them as it ends its own.
+   * Stops the extra sockets accepting at once (call it before `server.close()`); resolves when the
+   * connections they accepted have closed. Those belong to `server` (its timeouts,
+   * `closeAllConnections()`), which ends them as it ends its own.
    */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -41,7 +42,8 @@ export interface WideListener {
  * half-open allowed.
  *
  * A port taken by another process must still fail with EADDRINUSE: a fixed port is first bound
- * without SO_REUSEPORT and let go, so a second stack on the same port cannot share it. Off Linux
+ * without SO_REUSEPORT and let go, so a second stack on the same port cannot share it (two started
+ * in the same millisecond could both pass the probe; nothing here guards that). Off Linux
  * one socket serves: macOS and Windows do not balance SO_REUSEPORT sockets, and Node fails the
  * listen there (nodejs/node#61018).
  */
@@ -50,7 +52,15 @@ export async function listenWide(server: Server, options: ListenOptions): Promis
   const wanted = balanced ? Math.max(1, Math.floor(options.acceptors ?? DEFAULT_ACCEPTORS)) : 1;
   const backlog = options.backlog ?? 511;
   if (wanted > 1 && options.port !== 0) await probeFree(options.port, options.host);
-  await listenOn(server, { port: options.port, host: options.host, backlog, reusePort: wanted > 1 });
+  const plain = { port: options.port, host: options.host, backlog, reusePort: false };
+  try {
+    await listenOn(server, { ...plain, reusePort: wanted > 1 });
+  } catch (error) {
+    if (wanted === 1 || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw error;
+    // A kernel or sandbox that refuses SO_REUSEPORT: listen the usual way.
+    await listenOn(server, plain);
+    return { acceptors: 1, close: () => Promise.resolve() };
+  }
   const port = (server.address() as { port: number }).port;
 
   const extras: NetServer[] = [];
@@ -58,6 +68,8 @@ export async function listenWide(server: Server, options: ListenOptions): Promis
     const acceptor = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
       server.emit('connection', socket);
     });
+    // An accept error (EMFILE...) is the server's, as it would be on its own socket.
+    acceptor.on('error', (error) => server.emit('error', error));
     try {
       await listenOn(acceptor, { port, host: options.host, backlog, reusePort: true });
     } catch {
@@ -69,10 +81,16 @@ export async function listenWide(server: Server, options: ListenOptions): Promis
   }
   return {
     acceptors: 1 + extras.length,
-    close: () => {
-      // net.Server.close() stops listening synchronously; its callback would wait for the sockets.
-      for (const acceptor of extras) if (acceptor.listening) acceptor.close();
-    },
+    // net.Server.close() stops listening synchronously; its callback waits for the sockets.
+    close: () =>
+      Promise.all(
+        extras.map(
+          (acceptor) =>
+            new Promise<void>((resolve) =>
+              acceptor.listening ? acceptor.close(() => resolve()) : resolve(),
+            ),
+        ),
+      ).then(() => undefined),
   };
 }
 

@@ -115,5 +115,11 @@ export const deliverChatEvent = async (rawEvent: unknown, context: unknown): Pro
   // The room's audience Query goes out beside the idempotency record's PutItem, not after it. Only
   // once the event is known not to be queued: a large room's presence event never reads it.
   const audience = fanOut.readRoomAudience(event.detail);
-  return idempotentDeliver(rawEvent, context, decided, audience);
+  try {
+    return await idempotentDeliver(rawEvent, context, decided, audience);
+  } finally {
+    // A copy the record refused never awaited the read: it must not outlive the invocation (a
+    // frozen environment would resume it in a later one, its socket and trace segment stale).
+    await audience?.catch(() => undefined);
+  }
 };

@@ -97,7 +97,8 @@ describe('local traces of a sendPublic', () => {
     await settle(stack, clients);
 
     const list = await getJson<{ traces: TraceSummary[] }>('/_local/traces.json');
-    const send = list.traces.filter((summary) => summary.title === 'sendPublic').at(-1);
+    // The list is newest first: this test's sendPublic.
+    const send = list.traces.find((summary) => summary.title === 'sendPublic');
     const trace = await getJson<Trace>(`/_local/traces/${send?.id}.json`);
     const broadcaster = descendants(trace.roots[0] as TraceNode).find(
       (node) => node.name === functionNamed('BroadcasterFunction'),

@@ -15,9 +15,10 @@ const ACCEPTORS = REUSE_PORT ? DEFAULT_ACCEPTORS : 1;
 const started: { server: Server; listener: WideListener }[] = [];
 afterEach(async () => {
   for (const { server, listener } of started.splice(0)) {
-    listener.close();
+    const acceptorsClosed = listener.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await acceptorsClosed;
   }
 });
 

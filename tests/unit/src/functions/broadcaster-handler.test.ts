@@ -310,6 +310,38 @@ describe('the broadcaster handler', () => {
     expect(connections.commandCalls(PostToConnectionCommand)).toHaveLength(4);
   });
 
+  it('returns a refused copy of a room event only once the audience read it started has settled', async () => {
+    // The room's Query goes out beside the idempotency write; a copy the write refuses must not
+    // leave it in flight when the invocation ends (Lambda freezes the environment).
+    givenShard(['a=', 'b=']);
+    const event = envelope('Public Message Sent', { ...shardDetail(0), audience: { kind: 'room' } });
+    const first = await invoke(event);
+    const posts = connections.commandCalls(PostToConnectionCommand).length;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let readsSettled = 0;
+    dynamo.on(QueryCommand, { IndexName: 'ByShard' }).callsFake(async () => {
+      await gate;
+      readsSettled += 1;
+      return { Items: [] };
+    });
+
+    let returned = false;
+    const copy = invoke(structuredClone(event)).then((result) => {
+      returned = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(returned).toBe(false);
+    release();
+
+    await expect(copy).resolves.toEqual(first);
+    expect(readsSettled).toBeGreaterThan(0);
+    expect(connections.commandCalls(PostToConnectionCommand)).toHaveLength(posts);
+  });
+
   it('delivers an event again after a failed attempt (the failure is not recorded as done)', async () => {
     givenShard(['a=']);
     const event = envelope('Public Message Sent', shardDetail(0));
