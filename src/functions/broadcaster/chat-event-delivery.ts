@@ -5,7 +5,7 @@ import type { FanOutResult, QueueDecision } from '../../chat/fan-out';
 import type { ConnectionKey } from '../../chat/sharding';
 import { metrics } from '../../shared/metrics';
 import { logger, tracer } from '../../shared/powertools';
-import { parseChatEventEnvelope } from './chat-event-envelope';
+import { type ChatEventEnvelope, parseChatEventEnvelope } from './chat-event-envelope';
 import { config, dynamoDb, fanOut, postRetries } from './dependencies';
 
 // A redelivered EventBridge event has the same envelope id: the second copy returns the stored
@@ -44,17 +44,17 @@ const record = ({ throttledConnectionIds, throttled, ...result }: FanOutResult):
 
 const countsOf = ({ throttledConnectionIds: _ids, ...counts }: FanOutResult) => counts;
 
-// The context is for makeIdempotent (it bounds the in-progress lock by the remaining time); `decided`
-// is the room size the caller already read and `audience` the room's read it already started
-// (neither is part of the idempotency key, which is the event's).
+// The event is the envelope the caller validated (the idempotency key is read from it); the context
+// is for makeIdempotent (it bounds the in-progress lock by the remaining time); `decided` is the room
+// size the caller already read and `audience` the room's read it already started (neither is part
+// of the idempotency key, which is the event's).
 const deliver = async (
-  rawEvent: unknown,
+  event: ChatEventEnvelope,
   _context?: unknown,
   decided?: QueueDecision,
   audience?: Promise<ConnectionKey[]>,
-) => {
-  const event = parseChatEventEnvelope(rawEvent);
-  return record(
+) =>
+  record(
     await traceFanOut(
       () =>
         fanOut.deliver(
@@ -65,7 +65,6 @@ const deliver = async (
       countsOf,
     ),
   );
-};
 
 /**
  * One X-Ray subsegment for the whole fan-out, with its counts as metadata: the @connections client
@@ -116,7 +115,7 @@ export const deliverChatEvent = async (rawEvent: unknown, context: unknown): Pro
   // once the event is known not to be queued: a large room's presence event never reads it.
   const audience = fanOut.readRoomAudience(event.detail);
   try {
-    return await idempotentDeliver(rawEvent, context, decided, audience);
+    return await idempotentDeliver(event, context, decided, audience);
   } finally {
     // A copy the record refused never awaited the read: it must not outlive the invocation (a
     // frozen environment would resume it in a later one, its socket and trace segment stale).
